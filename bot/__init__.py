@@ -1,0 +1,1 @@
+"""Telegram assistant for Kyrgyzstan's social contract program."""

@@ -1,0 +1,115 @@
+"""build_application(settings): the one place python-telegram-bot is assembled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot.commands import COMMANDS
+from bot.config import Settings
+from bot.context import BotContext
+from bot.eligibility.program import DEFAULT_RULESET, load_program
+from bot.i18n import LANGUAGES, I18n
+from bot.logging_bot import TranscribingBot
+from bot.services import BotData, Services
+from bot.update_processor import PerChatUpdateProcessor
+from db.engine import create_engine, create_session_factory
+
+_LOG = logging.getLogger(__name__)
+
+# Updates processed at once across different families (each family stays in order).
+MAX_CONCURRENT_UPDATES = 64
+
+BotApplication = Application[TranscribingBot, BotContext, Any, Any, BotData, Any]
+
+
+def build_services(settings: Settings) -> Services:
+    """Database, catalogs and program facts; raises RulesetError for a broken ruleset."""
+    program = load_program(
+        Path(settings.ruleset_path) if settings.ruleset_path else DEFAULT_RULESET
+    )
+    engine = create_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        i18n=I18n(),
+        program=program,
+    )
+
+
+def build_application(settings: Settings, services: Services | None = None) -> BotApplication:
+    """The whole bot, ready for run_polling/run_webhook or for tests (`async with app`)."""
+    from handlers import register  # handlers depend on bot/, never the other way at import
+
+    services = services or build_services(settings)
+    bot = TranscribingBot(
+        settings.bot_token,
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_file_url,
+        request=HTTPXRequest(connection_pool_size=MAX_CONCURRENT_UPDATES + 8),
+        get_updates_request=HTTPXRequest(read_timeout=30.0),
+        outbound_sink=services.log_outbound,
+    )
+    app: BotApplication = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data.services = services
+    register(app)
+    return app
+
+
+async def _post_init(app: BotApplication) -> None:
+    await register_commands(app)
+
+
+async def register_commands(app: BotApplication) -> None:
+    """setMyCommands in Kyrgyz and Russian (and Kyrgyz as the default for other clients)."""
+    i18n = app.bot_data.services.i18n
+    default = app.bot_data.services.settings.default_language
+    for language in (*LANGUAGES, None):
+        t = i18n.get(language or default)
+        commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language
+        )
+
+
+async def _post_shutdown(app: BotApplication) -> None:
+    await app.bot_data.services.engine.dispose()
+
+
+@asynccontextmanager
+async def running(app: BotApplication, *, poll_timeout: float = 10.0) -> AsyncIterator[None]:
+    """Run the bot with long polling inside an existing event loop (tests, benchmarks).
+
+    Does what run_polling does, minus signal handling and owning the loop: post_init, polling,
+    then on exit a graceful stop (in-flight updates finish) and post_shutdown.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout))
+    await app.start()
+    try:
+        yield
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

@@ -1,0 +1,15 @@
+"""The command menu registered with setMyCommands, in both languages."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+# (command, description msgid). Order is the order Telegram shows them.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Main menu")),
+    ("check", N_("Check eligibility")),
+    ("apply", N_("Write the business plan and apply")),
+    ("status", N_("My application status")),
+    ("language", N_("Change language")),
+    ("help", N_("Help")),
+)

@@ -1,0 +1,1 @@
+"""Eligibility: the versioned ruleset file and (in later work) its evaluator."""

@@ -1,0 +1,72 @@
+"""Reading and writing users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import Role, User
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    """The user with this Telegram id, if they ever wrote to the bot."""
+    return await session.get(User, user_id)
+
+
+async def upsert_user(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    admin_ids: frozenset[int] = frozenset(),
+) -> User:
+    """Create the user on first contact, refresh the profile otherwise.
+
+    A user who writes again is no longer 'blocked': they evidently talk to the bot.
+    ADMIN_IDS are admins from their first message on.
+    """
+    user = await session.get(User, user_id)
+    now = utcnow()
+    if user is None:
+        user = User(
+            id=user_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            role=Role.ADMIN if user_id in admin_ids else Role.APPLICANT,
+            created_at=now,
+            updated_at=now,
+            last_seen_at=now,
+        )
+        session.add(user)
+        await session.flush()
+        return user
+    user.first_name = first_name
+    user.last_name = last_name
+    user.username = username
+    user.blocked = False
+    user.last_seen_at = now
+    if user_id in admin_ids and user.role is not Role.ADMIN:
+        user.role = Role.ADMIN
+    return user
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    """Save the family's chosen language."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(language=language, updated_at=utcnow())
+    )
+
+
+async def mark_blocked(session: AsyncSession, user_id: int, blocked: bool = True) -> None:
+    """Remember that the user blocked the bot (Telegram answered Forbidden)."""
+    await session.execute(update(User).where(User.id == user_id).values(blocked=blocked))
+
+
+async def users_with_role(session: AsyncSession, role: Role) -> list[User]:
+    """Everyone with a role, e.g. the admins to escalate to."""
+    result = await session.scalars(select(User).where(User.role == role).order_by(User.id))
+    return list(result)

@@ -1,0 +1,54 @@
+"""Handlers that run around every update: who is this user, and log what they sent."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.i18n import negotiate
+from bot.transcript import inbound_entry
+from db.repo.messages import add_entries
+from db.repo.users import upsert_user
+
+_LOG = logging.getLogger(__name__)
+
+
+async def track_user(update: Update, context: BotContext) -> None:
+    """Group -1: upsert the user (once per cache period), pick the language, stage the log row."""
+    user = update.effective_user
+    entry = inbound_entry(update)
+    if entry is not None:
+        context.pending_log.append(entry)
+    if user is None:
+        return
+    services = context.services
+    cached = services.cached_user(user.id)
+    if cached is None:
+        async with services.transaction() as session:
+            row = await upsert_user(
+                session,
+                user.id,
+                first_name=user.first_name or "",
+                last_name=user.last_name,
+                username=user.username,
+                admin_ids=services.settings.admin_ids,
+            )
+            language = row.language
+        services.remember_user(user.id, language)
+    else:
+        language = cached.language
+    context.language_chosen = language is not None
+    context.language = (
+        language or negotiate(user.language_code) or services.settings.default_language
+    )
+
+
+async def flush_inbound_log(update: Update, context: BotContext) -> None:
+    """Group 1: log the inbound message if no handler's unit of work already did."""
+    if not context.pending_log:
+        return
+    async with context.services.transaction() as session:
+        add_entries(session, context.pending_log)
+    context.pending_log = []
