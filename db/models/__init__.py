@@ -4,6 +4,20 @@ Each capability keeps its tables in a module of its own; add its import below.
 """
 
 from db.base import Base
-from db.models.core import Direction, MessageLog, Role, User
+from db.enums import Direction, Role, Status
+from db.models.application import Application, Document, StatusChange
+from db.models.core import MessageLog, User
+from db.models.eligibility import EligibilityCheck
 
-__all__ = ["Base", "Direction", "MessageLog", "Role", "User"]
+__all__ = [
+    "Application",
+    "Base",
+    "Direction",
+    "Document",
+    "EligibilityCheck",
+    "MessageLog",
+    "Role",
+    "Status",
+    "StatusChange",
+    "User",
+]

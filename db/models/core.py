@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,21 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Enum, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, JSONType, UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    """Who a person is to the bot; checked on the server for every privileged action."""
-
-    APPLICANT = "applicant"
-    CASEWORKER = "caseworker"
-    ADMIN = "admin"
-
-
-class Direction(enum.StrEnum):
-    """Which way a logged message went."""
-
-    IN = "in"
-    OUT = "out"
+from db.enums import Direction, Role
 
 
 class User(Base):
