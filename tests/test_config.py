@@ -30,7 +30,9 @@ _SETTINGS = {"BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS", "LOG_LEVEL", "TELEGRAM_AP
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-token", "123:short", "abc:defghijklmno"])
-def test_missing_or_malformed_token_exits_2_with_one_line(token: str | None, tmp_path: Path) -> None:
+def test_missing_or_malformed_token_exits_2_with_one_line(
+    token: str | None, tmp_path: Path
+) -> None:
     env = {} if token is None else {"BOT_TOKEN": token}
     result = run_bot(env, cwd=tmp_path)
     assert result.returncode == 2
