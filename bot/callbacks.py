@@ -42,5 +42,10 @@ def pattern(prefix: str) -> str:
     return f"^{prefix}(:|$)"
 
 
-# Prefixes in use, one place so two features never collide.
+# Prefixes in use, one place so two features never collide. Keep them short: 64 bytes in all.
 LANGUAGE = "lang"
+ELIGIBILITY = "el"  # issue 3
+FORM = "f"  # issue 4: questionnaire answers, navigation, summary edits
+CASEWORK = "cw"  # issue 5: caseworker buttons on applications
+ADMIN = "adm"  # issue 5: admin tools
+BROADCAST = "bc"  # issue 6

@@ -22,8 +22,11 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database to `revision`. Must run outside an event loop (Alembic uses its own)."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database to `revision` ("heads": every branch; features may branch off 0002).
+
+    Must run outside an event loop (Alembic runs its own).
+    """
     prepare_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
 

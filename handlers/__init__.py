@@ -25,6 +25,7 @@ from bot import callbacks
 from bot.menu import MENU_LABELS, MenuAction
 from bot.services import BotData
 from handlers import fallback, info, middleware, start
+from handlers.free_input import FreeInput
 from handlers.menu_button import MenuButton
 
 
@@ -37,7 +38,7 @@ def register(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
 
     app.add_handler(TypeHandler(Update, middleware.track_user), group=-1)
 
-    # Commands.
+    # Commands. Each feature adds its own in its section below.
     app.add_handler(CommandHandler("start", start.start_command))
     app.add_handler(CommandHandler("language", start.language_command))
     app.add_handler(CommandHandler("help", info.show_help))
@@ -60,10 +61,19 @@ def register(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
         )
     )
 
-    # Fallbacks: anything else a person sends, and buttons nobody handles.
-    app.add_handler(
-        MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, fallback.not_understood)
-    )
+    # --- eligibility (issue 3) ---
+
+    # --- business plan and forms (issue 4) ---
+
+    # --- casework, roles, lifecycle (issue 5) ---
+
+    # --- broadcasts (issue 6) ---
+
+    # Free input: typed text, photos, files, contacts. Consumers in priority order; the first
+    # that takes it answers, else "not understood".
+    free_input = FreeInput([])
+    app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, free_input.handle))
+    # Buttons nobody handles (old messages, forged data).
     app.add_handler(CallbackQueryHandler(fallback.stale_button))
 
     app.add_handler(TypeHandler(Update, middleware.flush_inbound_log), group=1)

@@ -62,8 +62,9 @@ def test_kyrgyz_catalog_is_kyrgyz() -> None:
     for path in catalogs.LOCALES.glob("ky/LC_MESSAGES/*.po"):
         with path.open("rb") as fp:
             catalog = read_po(fp)
-        long_texts = [m.string for m in catalog if m.id and isinstance(m.string, str)
-                      and len(m.string) > 60]
+        long_texts = [
+            m.string for m in catalog if m.id and isinstance(m.string, str) and len(m.string) > 60
+        ]
         with_letters = [s for s in long_texts if KYRGYZ_LETTERS.search(s)]
         assert len(with_letters) >= 0.8 * len(long_texts), path
 
