@@ -1,0 +1,1 @@
+"""Casework: caseworkers, review, notifications, reminders and exports (issue 5)."""
