@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakebot import FakeTelegramServer
-from tests.harness import BotHarness, fresh_database_url
+from tests.harness import BotHarness, backends, fresh_database
 
 ADMIN_ID = 900001
 
@@ -19,10 +19,17 @@ async def server() -> AsyncIterator[FakeTelegramServer]:
         yield fake
 
 
+@pytest.fixture(params=backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: SQLite, and PostgreSQL as well when TEST_POSTGRES_URL is set."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-async def harness(server: FakeTelegramServer, tmp_path: Path) -> AsyncIterator[BotHarness]:
+async def harness(server: FakeTelegramServer, database_url: str) -> AsyncIterator[BotHarness]:
     """The real bot, started; ADMIN_ID is an admin."""
-    bot = BotHarness(server, await fresh_database_url(tmp_path), admin_ids=str(ADMIN_ID))
+    bot = BotHarness(server, database_url, admin_ids=str(ADMIN_ID))
     await bot.start()
     try:
         yield bot

@@ -25,21 +25,31 @@ from tests.fakebot import FakeTelegramServer, FakeUser
 DEFAULT_WAIT = 10.0
 
 
-async def fresh_database_url(tmp_path: Path) -> str:
-    """A new, empty database for one test.
+POSTGRES_ENV = "TEST_POSTGRES_URL"
 
-    With TEST_DATABASE_URL=postgresql+asyncpg://.../test each test gets its own schema-free
-    database created from the server (dropped by nobody: CI machines are throwaway).
-    """
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+def backends() -> list[str]:
+    """SQLite always; PostgreSQL too when TEST_POSTGRES_URL points at a server (CI sets it)."""
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A new, empty database for one test, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    base = os.environ[POSTGRES_ENV]
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.rsplit("/", 1)[0] + "/" + name
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 class BotHarness:
