@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=["run", "migrate"],
         help="run: start the bot (default); migrate: only apply database migrations",
     )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve updates over HTTP (also implied by WEBHOOK_URL) instead of long polling",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -42,6 +47,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     upgrade(settings.database_url)
+    if args.webhook or settings.webhook_url:
+        if not (settings.webhook_url and settings.webhook_secret):
+            print(
+                "error: webhook mode needs WEBHOOK_URL (the public https URL) and "
+                "WEBHOOK_SECRET (16-256 characters A-Z, a-z, 0-9, _ or -).",
+                file=sys.stderr,
+            )
+            return 2
+        import asyncio
+
+        from bot.webhook import serve_webhook
+
+        log.info("starting in webhook mode")
+        asyncio.run(serve_webhook(app, settings))
+        return 0
     log.info("starting with long polling")
     app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     default_language: str = "ky"
     ruleset_path: str = ""
+    # Webhook mode (python -m bot --webhook, or WEBHOOK_URL set): Telegram POSTs updates to
+    # WEBHOOK_URL; we listen on WEBHOOK_LISTEN:WEBHOOK_PORT behind a reverse proxy.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Casework (issue 5): how often the reminder job looks for due reminders.
+    reminder_interval_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod
@@ -76,6 +84,22 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str) -> str:
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in secret_token.
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// URL Telegram will call")
         return value
 
 
