@@ -1,10 +1,11 @@
-"""`python -m bot [run|migrate]`: read settings once, migrate, run the bot with long polling."""
+"""`python -m bot [run|migrate|backup PATH] [--webhook]`: read settings once, migrate, run."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.eligibility.program import RulesetError
@@ -17,9 +18,11 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate"],
-        help="run: start the bot (default); migrate: only apply database migrations",
+        choices=["run", "migrate", "backup"],
+        help="run: start the bot (default); migrate: only apply database migrations; "
+        "backup PATH: copy the SQLite database consistently while the bot runs",
     )
+    parser.add_argument("path", nargs="?", help="backup: where to write the copy")
     parser.add_argument(
         "--webhook",
         action="store_true",
@@ -37,6 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import build_application
     from db.migrate import upgrade
 
+    if args.command == "backup":
+        from bot.backup import BackupError, backup_sqlite
+
+        if not args.path:
+            print("error: usage: python -m bot backup PATH", file=sys.stderr)
+            return 2
+        try:
+            size = backup_sqlite(settings.database_url, Path(args.path))
+        except BackupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        log.info("backup written to %s (%d bytes)", args.path, size)
+        return 0
     if args.command == "migrate":
         upgrade(settings.database_url)
         log.info("database is up to date")
