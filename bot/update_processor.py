@@ -15,12 +15,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     PTB's `concurrent_updates` alone would let a family's second answer overtake its first.
     Locks are FIFO in asyncio, and PTB starts tasks in arrival order, so order is kept.
+
+    The chat's lock is taken BEFORE a slot of the global limit: a family that floods the bot
+    queues behind its own lock and holds at most one slot, so it cannot starve the others.
     """
 
+    # PTB's own semaphore (taken before do_process_update, and final) must not be the limit:
+    # a flooding chat would hold its slots while waiting for its own lock.
+    _UNLIMITED = 1 << 20
+
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(self._UNLIMITED)
+        self.limit = max_concurrent_updates
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
 
     @staticmethod
     def _key(update: object) -> int:
@@ -36,7 +45,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiters[key] -= 1
