@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Role, User
+
+# last_seen_at is refreshed at most this often: precise enough for reminders and statistics.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -44,13 +49,21 @@ async def upsert_user(
         session.add(user)
         await session.flush()
         return user
-    user.first_name = first_name
-    user.last_name = last_name
-    user.username = username
-    user.blocked = False
-    user.last_seen_at = now
-    if user_id in admin_ids and user.role is not Role.ADMIN:
-        user.role = Role.ADMIN
+    # Assign only what changed, so a returning user usually costs a read, not a write
+    # (on PostgreSQL this runs for every update; see bot/services.py).
+    changes = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "username": username,
+        "blocked": False,
+    }
+    if user_id in admin_ids:
+        changes["role"] = Role.ADMIN
+    for name, value in changes.items():
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+    if now - user.last_seen_at > LAST_SEEN_RESOLUTION:
+        user.last_seen_at = now
     return user
 
 
