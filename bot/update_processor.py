@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.retries import interactive
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Runs updates of different chats concurrently, and each chat's updates one at a time.
@@ -46,6 +48,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
             async with lock, self._slots:
+                interactive.set(True)  # replies to this update retry on transient errors
                 await coroutine
         finally:
             self._waiters[key] -= 1
