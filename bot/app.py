@@ -10,12 +10,14 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
+from bot.broadcast.service import start_broadcasts, stop_broadcasts
 from bot.commands import COMMANDS
 from bot.config import Settings
 from bot.context import BotContext
-from bot.eligibility.program import DEFAULT_RULESET, load_program
+from bot.eligibility.loader import load_ruleset
+from bot.eligibility.program import DEFAULT_RULESET
 from bot.i18n import LANGUAGES, I18n
 from bot.logging_bot import TranscribingBot
 from bot.services import BotData, Services
@@ -32,7 +34,7 @@ BotApplication = Application[TranscribingBot, BotContext, Any, Any, BotData, Any
 
 def build_services(settings: Settings) -> Services:
     """Database, catalogs and program facts; raises RulesetError for a broken ruleset."""
-    program = load_program(
+    ruleset = load_ruleset(
         Path(settings.ruleset_path) if settings.ruleset_path else DEFAULT_RULESET
     )
     engine = create_engine(settings.database_url)
@@ -41,7 +43,8 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         sessions=create_session_factory(engine),
         i18n=I18n(),
-        program=program,
+        program=ruleset.program,
+        ruleset=ruleset,
     )
 
 
@@ -54,8 +57,12 @@ def build_application(settings: Settings, services: Services | None = None) -> B
         settings.bot_token,
         base_url=settings.telegram_api_url,
         base_file_url=settings.telegram_file_url,
-        request=HTTPXRequest(connection_pool_size=MAX_CONCURRENT_UPDATES + 8),
-        get_updates_request=HTTPXRequest(read_timeout=30.0),
+        # aiohttp, not httpx: far less CPU per request (see bot/aiohttp_request.py).
+        request=AiohttpRequest(
+            # Handlers and the broadcast sender share the pool: room for both at their peak.
+            connection_pool_size=MAX_CONCURRENT_UPDATES + settings.broadcast_max_in_flight + 8
+        ),
+        get_updates_request=AiohttpRequest(connection_pool_size=2, read_timeout=30.0),
         outbound_sink=services.log_outbound,
     )
     app: BotApplication = (
@@ -64,6 +71,7 @@ def build_application(settings: Settings, services: Services | None = None) -> B
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -74,6 +82,12 @@ def build_application(settings: Settings, services: Services | None = None) -> B
 
 async def _post_init(app: BotApplication) -> None:
     await register_commands(app)
+    await start_broadcasts(app)
+
+
+async def _post_stop(app: BotApplication) -> None:
+    # Before shutdown closes the bot's HTTP session: broadcast sends in flight finish first.
+    await stop_broadcasts(app)
 
 
 async def register_commands(app: BotApplication) -> None:
@@ -89,6 +103,7 @@ async def register_commands(app: BotApplication) -> None:
 
 
 async def _post_shutdown(app: BotApplication) -> None:
+    await stop_broadcasts(app)  # no-op after post_stop; covers a run that never reached stop
     await app.bot_data.services.engine.dispose()
 
 
@@ -110,6 +125,8 @@ async def running(app: BotApplication, *, poll_timeout: float = 10.0) -> AsyncIt
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

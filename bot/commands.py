@@ -9,6 +9,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Main menu")),
     ("check", N_("Check eligibility")),
     ("apply", N_("Write the business plan and apply")),
+    ("back", N_("Previous question of the questionnaire")),
+    ("cancel", N_("Stop the questionnaire and delete its answers")),
     ("status", N_("My application status")),
     ("language", N_("Change language")),
     ("help", N_("Help")),

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     # Casework (issue 5): how often the reminder job looks for due reminders.
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
+    # Broadcasts (issue 6): messages per second for announcements (Telegram allows about 30 in
+    # all; the rest is left for replies); 0 = no pacing (benchmarks of the sender's ceiling).
+    broadcast_rate: float = Field(default=25.0, ge=0)
+    # Broadcast requests in flight at once: rate x round trip needs this many (300/s x 50 ms=15).
+    broadcast_max_in_flight: int = Field(default=64, ge=1, le=512)
 
     @field_validator("bot_token")
     @classmethod

@@ -14,6 +14,34 @@ __all__ = ["OPEN_STATUSES", "Status", "allowed_targets", "check_transition"]
 
 
 FINAL_STATUSES = frozenset({Status.REJECTED, Status.COMPLETED, Status.WITHDRAWN})
+# Waiting for the district office: what a caseworker's queue shows by default.
+ACTIVE_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO})
+# Statuses in which a caseworker can still take an application that nobody holds.
+TAKEABLE = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.NEEDS_INFO,
+        Status.APPROVED,
+        Status.CONTRACT_SIGNED,
+        Status.FUNDED,
+        Status.MONITORING,
+    }
+)
+# Lifecycle order, for lists and charts.
+ORDER: tuple[Status, ...] = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.IN_REVIEW,
+    Status.NEEDS_INFO,
+    Status.APPROVED,
+    Status.REJECTED,
+    Status.CONTRACT_SIGNED,
+    Status.FUNDED,
+    Status.MONITORING,
+    Status.COMPLETED,
+    Status.WITHDRAWN,
+)
 # Before a decision the family may withdraw.
 WITHDRAWABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO})
 

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.eligibility.program import Program
+from bot.eligibility.rules import Ruleset
+from bot.flood import FloodGuard
 from bot.i18n import I18n
+from db.base import utcnow
 from db.models import MessageLog
 from db.repo.messages import add_entries
 
-# How long a user's saved language is trusted without re-reading it. Short, so that a language
-# changed on another instance (several processes on PostgreSQL) is picked up quickly.
+if TYPE_CHECKING:
+    from bot.broadcast.worker import BroadcastWorker
+
+# How long a user's saved language is trusted without re-reading it. SQLite means one process,
+# so a minute is safe. On PostgreSQL several instances may serve the same family, and a language
+# chosen on one must be seen by the next update on another: there we re-read on every update.
 USER_CACHE_SECONDS = 60.0
+
+
+def user_cache_seconds(database_url: str) -> float:
+    return USER_CACHE_SECONDS if database_url.startswith("sqlite") else 0.0
 
 
 @dataclass(slots=True)
@@ -35,7 +48,16 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     i18n: I18n
     program: Program
+    ruleset: Ruleset  # the whole validated ruleset (eligibility rules); program = its facts
     users: dict[int, CachedUser] = field(default_factory=dict)
+    flood: FloodGuard = field(default_factory=FloodGuard)
+    # The clock of deadlines and reminders (UTC, aware). Tests swap it to jump in time.
+    clock: Callable[[], datetime] = utcnow
+    # This process's broadcast sender (issue 6), set while the application runs.
+    broadcasts: BroadcastWorker | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def cached_user(self, user_id: int) -> CachedUser | None:
         entry = self.users.get(user_id)
@@ -46,7 +68,8 @@ class Services:
     def remember_user(self, user_id: int, language: str | None) -> None:
         if len(self.users) > 100_000:  # bound memory; a miss only costs one upsert
             self.users.clear()
-        self.users[user_id] = CachedUser(language, time.monotonic() + USER_CACHE_SECONDS)
+        ttl = user_cache_seconds(self.settings.database_url)
+        self.users[user_id] = CachedUser(language, time.monotonic() + ttl)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -51,3 +51,25 @@ OPEN_STATUSES = frozenset(
         Status.MONITORING,
     }
 )
+
+
+class BroadcastState(enum.StrEnum):
+    """Where an announcement is: composed, waiting for its time, going out, or over."""
+
+    DRAFT = "draft"  # the admin is still composing it
+    QUEUED = "queued"  # confirmed; goes out at scheduled_at (or at once)
+    SENDING = "sending"  # recipients listed, deliveries going out
+    DONE = "done"  # every delivery reached a final state
+    CANCELLED = "cancelled"  # stopped by an admin; deliveries not yet sent were dropped
+
+
+class DeliveryState(enum.StrEnum):
+    """One recipient of one broadcast. Only PENDING rows are ever (re)sent."""
+
+    PENDING = "pending"  # not sent; certainly never reached Telegram (or Telegram refused it)
+    SENDING = "sending"  # claimed by a sender; its request may be in flight
+    SENT = "sent"  # Telegram accepted it (message_id stored)
+    FAILED = "failed"  # permanent error or retries used up (error stored)
+    BLOCKED = "blocked"  # Forbidden: the family blocked the bot
+    UNKNOWN = "unknown"  # in flight when its sender died: maybe delivered, never resent
+    CANCELLED = "cancelled"  # the broadcast was cancelled before it was sent

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.i18n import negotiate
@@ -18,6 +20,9 @@ _LOG = logging.getLogger(__name__)
 async def track_user(update: Update, context: BotContext) -> None:
     """Group -1: upsert the user (once per cache period), pick the language, stage the log row."""
     user = update.effective_user
+    if user is not None and not context.services.flood.allow(user.id):
+        await _refuse_flood(update, context)
+        raise ApplicationHandlerStop  # neither answered nor logged: it is noise
     entry = inbound_entry(update)
     if entry is not None:
         context.pending_log.append(entry)
@@ -43,6 +48,25 @@ async def track_user(update: Update, context: BotContext) -> None:
     context.language = (
         language or negotiate(user.language_code) or services.settings.default_language
     )
+
+
+async def _refuse_flood(update: Update, context: BotContext) -> None:
+    """Tell a flooding user once per quiet period to slow down, in their language."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or not context.services.flood.should_notify(user.id):
+        return
+    cached = context.services.cached_user(user.id)
+    language = (cached.language if cached else None) or negotiate(user.language_code)
+    context.language = language or context.services.settings.default_language
+    _LOG.warning("flood: dropping updates from user %s", user.id)
+    try:
+        await context.bot.send_message(
+            chat.id,
+            context._("You are sending messages too fast. Please wait a little, then go on."),
+        )
+    except TelegramError:
+        _LOG.warning("could not send the flood notice to user %s", user.id)
 
 
 async def flush_inbound_log(update: Update, context: BotContext) -> None:

@@ -1,1 +1,1 @@
-"""Eligibility: the versioned ruleset file and (in later work) its evaluator."""
+"""Eligibility: the versioned ruleset, its evaluator and the check (see README.md here)."""

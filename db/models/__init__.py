@@ -6,17 +6,44 @@ Each capability keeps its tables in a module of its own; add its import below.
 from db.base import Base
 from db.enums import Direction, Role, Status
 from db.models.application import Application, Document, StatusChange
+from db.models.broadcast import Broadcast, BroadcastSender, Delivery
+from db.models.casework import (
+    CaseNote,
+    CaseNotice,
+    CaseworkerRegion,
+    InfoRequest,
+    Invite,
+    PendingInput,
+    RelayConversation,
+    RelayMessage,
+    Reminder,
+)
 from db.models.core import MessageLog, User
 from db.models.eligibility import EligibilityCheck
+from db.models.forms import FormRun, RunStatus
 
 __all__ = [
     "Application",
     "Base",
+    "Broadcast",
+    "BroadcastSender",
+    "CaseNote",
+    "CaseNotice",
+    "CaseworkerRegion",
+    "Delivery",
     "Direction",
     "Document",
     "EligibilityCheck",
+    "FormRun",
+    "InfoRequest",
+    "Invite",
     "MessageLog",
+    "PendingInput",
+    "RelayConversation",
+    "RelayMessage",
+    "Reminder",
     "Role",
+    "RunStatus",
     "Status",
     "StatusChange",
     "User",

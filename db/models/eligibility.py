@@ -14,12 +14,19 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class EligibilityCheck(Base):
-    """One run of the check. A family may run it again; every run is kept (history).
+    """One finished run of the check. A family may run it again; every run is kept (history).
 
-    `answers` keys (shared with the business-plan questionnaire, which reuses them):
-    region (ISO code, e.g. "KG-C"), district (text), support ("benefit" | "social_passport" |
+    A row is written when the check completes; the questions in progress live in the form
+    engine's progress row (so a restart resumes at the same question).
+
+    `answers` keys (shared with the business-plan questionnaire, which reuses them; only the
+    questions the check asked are present, see bot/eligibility/evaluator.py):
+    region (ISO code, e.g. "KG-C"), district (text: the Kyrgyz name from districts.csv when
+    chosen on a button, else what the family typed), support ("benefit" | "social_passport" |
     "neither"), household_size, children_under_16, able_to_work_adults (ints), disability,
-    had_contract_before, existing_business, accepts_suspension, ready_for_training (bools).
+    had_contract_before, existing_business, accepts_suspension, ready_for_training,
+    ovop_product, green_project (bools; the last two: the planned business is a «One Village –
+    One Product» product / a green project, as the family sees it before writing the plan).
     """
 
     __tablename__ = "eligibility_checks"
@@ -29,12 +36,14 @@ class EligibilityCheck(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
     ruleset_version: Mapped[str] = mapped_column(String(32))
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    # The question being asked now; None once the check is finished.
-    current_question: Mapped[str | None] = mapped_column(String(64))
-    # eligible | not_eligible | ask_district_office; None while in progress.
+    # The language the family answered in (district names are stored in it).
+    language: Mapped[str | None] = mapped_column(String(8))
+    # eligible | not_eligible | ask_district_office
     outcome: Mapped[str | None] = mapped_column(String(32))
-    # [{"rule": id, "verdict": "pass"|"fail"|"unknown", ...}]
+    # [{"rule": id, "question": id, "verdict": "pass"|"fail"|"unknown",
+    #   "on_fail": "not_eligible"|"ask_district_office", "source": "doc: ..."|"assumed: ..."}]
     verdicts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # Ids of the priority criteria met (e.g. ["many_children", "disability"]) and their weights.
     priority_flags: Mapped[list[str] | None] = mapped_column(JSONType)
     priority_score: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Broadcasts (issue 6): announcements to families, paced, persisted and crash-safe."""

@@ -1,0 +1,87 @@
+"""Pacing: evenly spaced sends at the configured rate, and at most one per chat per second.
+
+Telegram counts messages in a sliding one-second window and answers 429 above its limit, so a
+token bucket that lets a burst out after a pause (PTB's AIORateLimiter let 55 out in its first
+second at 30/s) is wrong here. The Pacer books send slots on an absolute schedule instead:
+slot k+1 = slot k + interval. A wake-up a little late keeps the schedule (the next send goes
+right away, so the event loop's ~1 ms timer granularity does not slow us down); a wake-up
+later than `max_lateness` restarts the schedule from now instead of catching up in a burst.
+Any R+1 consecutive slots then span at least R*interval - max_lateness, which the margin keeps
+above one second: no window of one second ever holds more than R sends.
+
+Pure and clock-agnostic (the caller passes `now`), so it is unit- and property-tested.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+MARGIN = 0.015  # run 1.5% under the limit: network jitter must not push R+1 into one second
+MIN_LATENESS = 0.002  # seconds; a later wake-up restarts the schedule
+CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1 per second)
+FLOOD_BURST = 3  # this many 429s within a second mean we are over the limit, not unlucky
+
+
+class Pacer:
+    """Books send slots at `rate` per second (0: no pacing at all)."""
+
+    def __init__(self, rate: float, *, margin: float = MARGIN) -> None:
+        self.rate = rate
+        self.interval = 1.0 / (rate * (1.0 - margin)) if rate > 0 else 0.0
+        # Late by more than this, and the schedule restarts (no catch-up burst).
+        self.max_lateness = max(self.interval / 4, MIN_LATENESS)
+        self._next: float | None = None
+        self._floods: deque[float] = deque()
+
+    def reserve(self, now: float) -> float:
+        """Book the next slot; returns the time (>= now) the send may go out."""
+        if self.interval == 0.0:
+            return now
+        slot = self._next
+        if slot is None or now - slot > self.max_lateness:
+            slot = now
+        self._next = slot + self.interval
+        return max(slot, now)
+
+    def flood(self, now: float, retry_after: float) -> None:
+        """Telegram answered 429. One is jitter (only that message waits); several within a
+        second mean the limit is lower than configured, so everything waits retry_after."""
+        floods = self._floods
+        floods.append(now)
+        while floods and floods[0] < now - 1.0:
+            floods.popleft()
+        if len(floods) >= FLOOD_BURST:
+            floods.clear()
+            resume = now + retry_after
+            if self._next is None or self._next < resume:
+                self._next = resume
+
+    def paused_until(self) -> float | None:
+        """The next free slot (tests and progress)."""
+        return self._next
+
+
+class ChatSpacing:
+    """Remembers when each chat last got a message from the sender (memory stays bounded)."""
+
+    def __init__(self, interval: float = CHAT_INTERVAL) -> None:
+        self.interval = interval
+        self._last: dict[int, float] = {}
+        self._order: deque[tuple[float, int]] = deque()
+
+    def ready_at(self, chat_id: int, now: float) -> float:
+        """When a message to this chat may go out (now, or later)."""
+        self._forget(now)
+        last = self._last.get(chat_id)
+        return now if last is None else max(now, last + self.interval)
+
+    def sent(self, chat_id: int, now: float) -> None:
+        self._last[chat_id] = now
+        self._order.append((now, chat_id))
+
+    def _forget(self, now: float) -> None:
+        order, last = self._order, self._last
+        while order and order[0][0] <= now - self.interval:
+            at, chat_id = order.popleft()
+            if last.get(chat_id) == at:
+                del last[chat_id]

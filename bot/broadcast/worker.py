@@ -1,0 +1,173 @@
+"""The broadcast sender of one process: finds work in the database and sends it.
+
+Started in the application's post_init, stopped in post_stop (before the bot's HTTP session
+closes, so requests in flight can finish). It keeps no state that matters between runs: a
+restarted process finds the broadcasts still sending and goes on with their pending rows.
+
+Crash recovery. Each sender registers a row in broadcast_senders and refreshes it every few
+seconds. Deliveries claimed (state sending) by a sender that is gone may or may not have
+reached Telegram, so they become UNKNOWN and are not resent. With SQLite the bot is one
+process, so at start every other sender is gone; on PostgreSQL (several processes) a sender
+is gone when not seen for STALE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from telegram import Bot
+
+from bot.broadcast.outbox import capturing_sink
+from bot.broadcast.pacing import ChatSpacing
+from bot.broadcast.retry import RetryPolicy
+from bot.broadcast.sender import BroadcastRun
+from bot.logging_bot import TranscribingBot
+from bot.services import Services
+from db.base import utcnow
+from db.models import Broadcast
+from db.repo import broadcast_deliveries as repo
+
+_LOG = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0  # idle: look for due broadcasts this often (a confirm also wakes us)
+PROGRESS_SECONDS = 3.0
+STALE_SECONDS = 30.0  # PostgreSQL: a sender not seen for this long is dead
+STOP_SECONDS = 25.0
+
+
+class BroadcastWorker:
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        progress_seconds: float = PROGRESS_SECONDS,
+    ) -> None:
+        settings = services.settings
+        self.services = services
+        self.bot = bot
+        self.sender_id = uuid.uuid4().hex
+        self.rate = settings.broadcast_rate
+        self.max_in_flight = settings.broadcast_max_in_flight
+        self.policy = RetryPolicy()
+        self.spacing = ChatSpacing()
+        self.poll_seconds = poll_seconds
+        self.progress_seconds = progress_seconds
+        self.single_process = settings.database_url.startswith("sqlite")
+        self.stopping = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._run: BroadcastRun | None = None
+        self._last_seen = 0.0
+
+    async def start(self) -> None:
+        """Register, recover what a crashed predecessor left, and start the loop."""
+        if isinstance(self.bot, TranscribingBot):
+            previous = getattr(self.bot, "_outbound_sink", None)
+            if not getattr(previous, "captures", False):
+                self.bot.set_outbound_sink(capturing_sink(previous))
+        now = utcnow()
+        async with self.services.transaction() as session:
+            await repo.register_sender(session, self.sender_id, now)
+        await self._recover()
+        self._task = asyncio.create_task(self._main(), name="broadcast-sender")
+        _LOG.info("broadcast sender %s started at %s msg/s", self.sender_id[:8], self.rate)
+
+    async def stop(self) -> None:
+        """Finish requests in flight, give back unsent claims, write every result."""
+        if self._task is None:
+            return
+        self.stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_SECONDS)
+        except TimeoutError:
+            _LOG.error("broadcast sender did not stop in %ss; cancelling", STOP_SECONDS)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+        try:
+            async with self.services.transaction() as session:
+                await repo.remove_sender(session, self.sender_id)
+        except Exception:
+            _LOG.exception("could not unregister broadcast sender %s", self.sender_id[:8])
+
+    def wake(self) -> None:
+        """A broadcast was confirmed or cancelled: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def _main(self) -> None:
+        while not self.stopping:
+            try:
+                worked = await self._work_once()
+            except Exception:
+                _LOG.exception("broadcast sender failed; retrying")
+                worked = False
+            if self.stopping:
+                break
+            if not worked:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        self._wake.clear()
+        if time.monotonic() - self._last_seen >= self.progress_seconds:
+            await self._heartbeat()
+
+    async def _heartbeat(self) -> None:
+        now = utcnow()
+        async with self.services.transaction() as session:
+            await repo.touch_sender(session, self.sender_id, now)
+        self._last_seen = time.monotonic()
+        if not self.single_process:
+            await self._recover()
+
+    async def _recover(self) -> None:
+        """Deliveries of dead senders become UNKNOWN (they may have reached Telegram)."""
+        now = utcnow()
+        async with self.services.transaction() as session:
+            if self.single_process:
+                await repo.forget_senders(session, except_id=self.sender_id)
+            else:
+                await repo.forget_senders(
+                    session, seen_before=now - timedelta(seconds=STALE_SECONDS)
+                )
+            count = await repo.recover_orphans(session, now)
+        if count:
+            _LOG.warning(
+                "%d broadcast deliveries were in flight when a sender died; marked unknown, "
+                "not resent",
+                count,
+            )
+
+    async def _work_once(self) -> bool:
+        """Start due broadcasts, then send every broadcast in the sending state."""
+        now = utcnow()
+        default_language = self.services.settings.default_language
+        async with self.services.transaction() as session:
+            due = await repo.due_broadcasts(session, now)
+        for broadcast_id in due:
+            async with self.services.transaction() as session:
+                total = await repo.start(session, broadcast_id, now, default_language)
+            if total is not None:
+                _LOG.info("broadcast %s started: %d recipients", broadcast_id, total)
+        async with self.services.transaction() as session:
+            sending = await repo.sending_broadcasts(session)
+            broadcasts = [await session.get(Broadcast, bid) for bid in sending]
+        for broadcast in broadcasts:
+            if broadcast is None or self.stopping:
+                continue
+            self._run = BroadcastRun(self, broadcast, self.bot)
+            try:
+                await self._run.run()
+            finally:
+                self._run = None
+        return bool(broadcasts)
