@@ -33,6 +33,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "plan": ("bot/forms/*", "bot/plan/*", "handlers/plan*.py", "handlers/forms*.py"),
     "casework": ("bot/lifecycle*.py", "bot/casework/*", "handlers/casework*.py"),
     "broadcast": ("bot/broadcast/*", "handlers/broadcast*.py"),
+    "privacy": ("bot/privacy/*", "handlers/privacy*.py"),
 }
 CORE = "core"
 
