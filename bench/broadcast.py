@@ -60,6 +60,16 @@ class Report:
     peak_rss_mb: float  # the bot process's peak resident memory
     kills: int
     states: dict[str, int]  # deliveries by final state in the database
+    # The bot's CPU seconds while sending, and the rate that CPU alone would allow: the
+    # sender's ceiling on one free core, whatever else the machine is doing.
+    sender_cpu_s: float | None
+    cpu_bound_rate: float | None
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -126,6 +136,11 @@ class BotProcess:
         with self.log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
+                *(
+                    ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
+                    if os.environ.get("BENCH_PROFILE")
+                    else []
+                ),
                 "-m",
                 "bot",
                 cwd=self.workdir,
@@ -203,6 +218,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
         received = server.received_by_chat
         deadline = time.monotonic() + args.timeout
         next_db_check = 0.0
+        cpu_start: float | None = None
+        cpu_end: float | None = None
         try:
             while True:
                 await asyncio.sleep(0.005)
@@ -217,9 +234,13 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
                         await bot.start()
                 if bot.proc is not None and bot.proc.returncode is not None:
                     raise RuntimeError("the bot exited\n" + bot.tail())
+                if cpu_start is None and len(received) > 1 and bot.proc is not None:
+                    cpu_start = cpu_seconds(bot.proc.pid)
                 if now >= next_db_check:
                     next_db_check = now + 0.25
                     if await broadcast_state(database_url) == "done":
+                        if bot.proc is not None and cpu_start is not None and not kills:
+                            cpu_end = cpu_seconds(bot.proc.pid)
                         break
         finally:
             await bot.stop()
@@ -231,6 +252,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
         elapsed = times[-1] - times[0] if len(times) > 1 else 0.0
         achieved = (len(times) - 1) / elapsed if elapsed > 0 else 0.0
         rusage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = None if cpu_start is None or cpu_end is None else cpu_end - cpu_start
         return Report(
             recipients=args.recipients,
             limit=args.limit,
@@ -247,6 +269,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
             peak_rss_mb=round(rusage.ru_maxrss / 1024, 1),
             kills=kills,
             states={state: len(users) for state, users in sorted(states.items())},
+            sender_cpu_s=None if cpu is None else round(cpu, 2),
+            cpu_bound_rate=round(len(times) / cpu, 1) if cpu else None,
         )
 
 

@@ -23,6 +23,16 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far, in seconds; 0 if it is gone."""
+    try:
+        # Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def own_peak_rss_mb() -> float:
     return peak_rss_mb(os.getpid())
 

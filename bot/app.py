@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.eligibility.loader import load_ruleset
 from bot.eligibility.program import DEFAULT_RULESET
+from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, I18n
 from bot.logging_bot import TranscribingBot
 from bot.services import BotData, Services
@@ -45,6 +46,7 @@ def build_services(settings: Settings) -> Services:
         i18n=I18n(),
         program=ruleset.program,
         ruleset=ruleset,
+        flood=FloodGuard(rate=settings.flood_rate, burst=settings.flood_burst),
     )
 
 

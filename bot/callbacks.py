@@ -49,3 +49,4 @@ FORM = "f"  # issue 4: questionnaire answers, navigation, summary edits
 CASEWORK = "cw"  # issue 5: caseworker buttons on applications
 ADMIN = "adm"  # issue 5: admin tools
 BROADCAST = "bc"  # issue 6
+PRIVACY = "pv"  # issue 8: /mydata and /deleteme buttons

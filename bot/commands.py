@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.privacy.commands import PRIVACY_COMMANDS
 
 # (command, description msgid). Order is the order Telegram shows them.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -13,5 +14,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("cancel", N_("Stop the questionnaire and delete its answers")),
     ("status", N_("My application status")),
     ("language", N_("Change language")),
+    *PRIVACY_COMMANDS,  # issue 8
     ("help", N_("Help")),
 )

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     default_language: str = "ky"
     ruleset_path: str = ""
+    # Flood guard per user: sustained updates per second, and the burst allowed on top.
+    flood_rate: float = Field(default=3.0, gt=0)
+    flood_burst: int = Field(default=20, ge=1)
     # Webhook mode (python -m bot --webhook, or WEBHOOK_URL set): Telegram POSTs updates to
     # WEBHOOK_URL; we listen on WEBHOOK_LISTEN:WEBHOOK_PORT behind a reverse proxy.
     webhook_url: str = ""

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -26,6 +27,8 @@ from bot.casework import reminders as casework_jobs
 from bot.menu import MENU_LABELS, MenuAction
 from bot.services import BotData
 from handlers import (
+    broadcast,
+    broadcast_members,
     casework_admin,
     casework_family,
     casework_input,
@@ -37,6 +40,8 @@ from handlers import (
     info,
     middleware,
     plan,
+    privacy,
+    privacy_erase,
     start,
 )
 from handlers.forms_registry import register_form
@@ -157,16 +162,44 @@ def register(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
     casework_jobs.schedule(app)
 
     # --- broadcasts (issue 6) ---
+    # Admins only, checked in the database on every command and press; typed drafts below.
+    app.add_handler(CommandHandler("broadcast", broadcast.start_broadcast))
+    app.add_handler(CommandHandler("broadcasts", broadcast.list_broadcasts))
+    app.add_handler(
+        CallbackQueryHandler(
+            broadcast.press_broadcast_button, pattern=callbacks.pattern(callbacks.BROADCAST)
+        )
+    )
+    # A family blocking or unblocking the bot: left out of (or back in) later audiences.
+    app.add_handler(ChatMemberHandler(broadcast_members.track_membership))
+
+    # --- privacy (issue 8) ---
+    # A family's copy of its data (/mydata) and its erasure (/deleteme, confirmed by a button).
+    app.add_handler(CommandHandler("mydata", privacy.send_my_data))
+    app.add_handler(CommandHandler("deleteme", privacy_erase.ask_erasure))
+
+    def pv(verb: str) -> str:
+        return callbacks.pattern(f"{callbacks.PRIVACY}{callbacks.SEP}{verb}")
+
+    for verb, handler in (
+        (privacy.RESEND_PDF, privacy.resend_plan_pdf),
+        (privacy_erase.CONFIRM, privacy_erase.confirm_erasure),
+        (privacy_erase.CANCEL, privacy_erase.cancel_erasure_press),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=pv(verb)))
 
     # Free input: typed text, photos, files, contacts. Consumers in priority order; the first
     # that takes it answers, else "not understood".
     # Casework first: a staff member's reply to a prompt (a reason, a question), then a
-    # family's answer to an info request or message to its caseworker, which must win over
-    # the questionnaire (the family was asked something by a person, not by the form).
+    # family's answer to a caseworker's info request, which must win over the questionnaire
+    # (a person asked), then its messages to the caseworker while a conversation is open
+    # (unless it has worked on a questionnaire since: that one gets its answers).
     free_input = FreeInput(
         [
             casework_input.consume_staff_input,
-            casework_family.consume_family_reply,
+            broadcast.consume_broadcast_input,  # an admin's text, attachment or time
+            casework_family.consume_info_answer,
+            casework_family.consume_relay_reply,
             forms.consume_form_input,
         ]
     )

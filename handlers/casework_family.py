@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import callbacks
 from bot.casework import family, keyboards, notify, render
-from bot.casework.relay import content_of, deliver
+from bot.casework.relay import Content, content_of, deliver
 from bot.context import BotContext
 from db.repo import cases, conversations
 from db.repo.users import get_user
@@ -16,7 +20,7 @@ from handlers.casework_common import answer_query, parse_id, parsed_parts, reply
 from handlers.keyboards import main_menu
 
 _LOG = logging.getLogger(__name__)
-CW = "cw"
+CW = callbacks.CASEWORK
 SHOWN_APPLICATIONS = 3
 
 
@@ -110,12 +114,28 @@ async def _tell_caseworker(context: BotContext, caseworker_id: int, what: str, r
         await notify.send_text(context.bot, context.services, caseworker_id, text)
 
 
-async def consume_family_reply(update: Update, context: BotContext) -> bool:
-    """A family's answer to an info request, or its message while a conversation is open.
+async def consume_info_answer(update: Update, context: BotContext) -> bool:
+    """A family's answer to a caseworker's info request (text or a file).
 
-    Runs before the questionnaire: a family asked for information types the answer, not the
-    next questionnaire answer, and an open conversation with the caseworker takes precedence.
+    Runs before the questionnaire: the family was asked something by a person, and the
+    questionnaire must not swallow the answer.
     """
+    return await _take(update, context, family.take_info_answer)
+
+
+async def consume_relay_reply(update: Update, context: BotContext) -> bool:
+    """A family's message while a conversation with its caseworker is open.
+
+    Runs before the questionnaire, but a family that worked on a form (e.g. /check) after the
+    conversation's last message answers the form (see family.take_relay_message).
+    """
+    return await _take(update, context, family.take_relay_message)
+
+
+Taker = Callable[[AsyncSession, int, Content, datetime], Awaitable[family.FamilyReply | None]]
+
+
+async def _take(update: Update, context: BotContext, taker: Taker) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return False
@@ -123,7 +143,7 @@ async def consume_family_reply(update: Update, context: BotContext) -> bool:
     if content is None:
         return False
     async with context.session() as session:
-        outcome = await family.take_reply(session, user.id, content, context.services.now())
+        outcome = await taker(session, user.id, content, context.services.now())
         person = None
         if outcome is not None and outcome.caseworker_id is not None:
             person = await get_user(session, outcome.caseworker_id)

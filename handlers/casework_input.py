@@ -155,6 +155,8 @@ async def _relay_to_family(
     if not result.ok or application is None:
         await reply(update, context, problem_text(context.t, result))
         return
+    # A message on an untaken application took it: the family first hears "under review".
+    await after_change(context, result)
     t = notify.translator(context.services, family or application.language)
     heading = t.gettext("💬 Social worker (application {ref}):").format(
         ref=render.reference(application)
@@ -182,7 +184,6 @@ async def _relay_to_family(
         context,
         context._("✉️ Delivered to the family of {ref}.").format(ref=render.reference(application)),
     )
-    await after_change(context, result)
 
 
 async def _family_language(session: AsyncSession, application: Application | None) -> str | None:

@@ -12,6 +12,7 @@ from bot import callbacks
 from bot.casework import actions, details, keyboards, notify, render
 from bot.casework.actions import Problem, Result
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.lifecycle_text import ADVANCE_LABELS
 from db.enums import Status
 from db.models import Document
@@ -30,6 +31,8 @@ from handlers.casework_common import (
 )
 
 CW = callbacks.CASEWORK
+# What the confirmation question names (the decision buttons' own words).
+CONFIRM_LABELS = {**ADVANCE_LABELS, Status.APPROVED: N_("✅ Approve")}
 # Typed input the caseworker is asked for after a press (stored in pending_inputs).
 ASK_KIND = {"rj": "reject_reason", "ri": "info_question", "m": "relay", "n": "note"}
 
@@ -48,8 +51,13 @@ async def after_change(context: BotContext, result: Result, reason: str | None =
     application = result.application
     if application is None:
         return
-    if result.changes:
-        await notify.notify_family_status(context.bot, context.services, application.id, reason)
+    # One message per status change (a decision on a new application is two: "under review",
+    # then the decision); the reason goes with the last.
+    for number, (_, target) in enumerate(result.changes, 1):
+        last = number == len(result.changes)
+        await notify.notify_family_status(
+            context.bot, context.services, application.id, reason if last else None, target
+        )
     if result.took:
         await notify.refresh_notices(context.bot, context.services, application.id)
 
@@ -94,7 +102,7 @@ async def ask_move(update: Update, context: BotContext) -> None:
         await refuse(update, context, problem_text(context.t, result))
         return
     await answer_query(update)
-    label = context._(ADVANCE_LABELS.get(target, "✅ Approve"))
+    label = context._(CONFIRM_LABELS.get(target, ADVANCE_LABELS[Status.IN_REVIEW]))
     text = context._("{action}: {ref}?\nThe family will be notified at once.").format(
         action=label, ref=render.reference(application)
     )

@@ -20,6 +20,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.forms import engine
 from bot.forms.engine import REVIEW, FormState
+from bot.forms.model import is_digits
 from db.models.forms import FormRun, RunStatus
 from db.repo.forms import active_run, create_run, get_run, open_run, pause_others
 from handlers.forms_registry import Reply, flow_of
@@ -80,8 +81,11 @@ async def open_form(
         merged = FormState(
             {**state.answers, **fresh.answers}, state.current, state.prefilled | fresh.prefilled
         )
-        if merged.current not in flow.form._index and merged.current != REVIEW:
-            merged = FormState(merged.answers, REVIEW, merged.prefilled)
+        if merged.current in fresh.answers or merged.current not in flow.form._index:
+            # The question shown was just answered from elsewhere: go on to the next one.
+            merged = FormState(
+                merged.answers, engine.next_step(flow.form, merged), merged.prefilled
+            )
         save_state(run, merged)
     return run
 
@@ -155,7 +159,7 @@ async def press_form_button(update: Update, context: BotContext) -> None:
         return
     parsed = callbacks.parse(query.data)
     invalid = context._("This button is no longer valid.")
-    if parsed is None or len(parsed.parts) < 2 or not parsed.parts[0].isdigit():
+    if parsed is None or len(parsed.parts) < 2 or not is_digits(parsed.parts[0]):
         await context.save_inbound()
         await query.answer(invalid)
         return

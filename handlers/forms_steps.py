@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Message
 from bot.context import BotContext
 from bot.forms import engine
 from bot.forms.engine import DONE, REVIEW, FormState
-from bot.forms.model import Kind, Problem, Question
+from bot.forms.model import Kind, Problem, Question, is_digits
 from bot.forms.parse import (
     Accepted,
     FileInfo,
@@ -214,7 +214,7 @@ async def on_press(
         return await question_press(session, context, flow, run, state, question, action, args)
     if action == "e" and on_review:
         return Outcome(edit_markup=edit_sections_markup(t, form, state, run.id))
-    if action == "es" and on_review and args and args[0].isdigit():
+    if action == "es" and on_review and args and is_digits(args[0]):
         index = int(args[0])
         if index >= len(form.sections):
             return stale
@@ -283,7 +283,7 @@ async def question_press(
         return outcome
     if action == "t" and question.kind is Kind.MULTI_CHOICE and len(args) == 2:
         options = question.options(state.answers)
-        if not args[1].isdigit() or int(args[1]) >= len(options):
+        if not is_digits(args[1]) or int(args[1]) >= len(options):
             return Outcome(toast=t.gettext("This button is no longer valid."))
         value = options[int(args[1])].value
         chosen = selection(state, question)
@@ -347,7 +347,7 @@ async def _repeat_press(
         if len(items) >= question.max_items:
             return Outcome(toast=t.gettext("No more items can be added."))
         moved = engine.repeat_begin_item(state, question)
-    elif action == "rx" and len(args) == 2 and args[1].isdigit():
+    elif action == "rx" and len(args) == 2 and is_digits(args[1]):
         moved = engine.repeat_remove(state, question, int(args[1]))
     elif action == "rd":
         problem: Problem | None = None

@@ -167,9 +167,10 @@ async def apply_command(update: Update, context: BotContext) -> None:
         else:
             resumed = await open_run(session, user.id, PLAN_FORM_ID) is not None
             draft = await draft_of_user(session, user.id)
-            prefill: dict[str, Any] = {}
+            # A check finished after the plan was started still fills its open questions.
+            check = await latest_finished_check(session, user.id)
+            prefill: dict[str, Any] = prefill_from_check(check.answers) if check else {}
             if draft is None:
-                check = await latest_finished_check(session, user.id)
                 draft = await create_draft(
                     session,
                     user.id,
@@ -177,7 +178,9 @@ async def apply_command(update: Update, context: BotContext) -> None:
                     eligibility_check_id=check.id if check else None,
                     priority_score=check.priority_score if check else 0,
                 )
-                prefill = prefill_from_check(check.answers) if check else {}
+            elif check is not None and draft.eligibility_check_id != check.id:
+                draft.eligibility_check_id = check.id
+                draft.priority_score = check.priority_score
             run = await open_form(
                 session, user.id, PLAN_FORM_ID, prefill=prefill, subject_id=draft.id
             )

@@ -110,6 +110,7 @@ async def seed_submitted(
     async with harness.db() as db:
         if await db.get(User, user_id) is None:
             db.add(User(id=user_id, first_name="Family", language=language))
+            await db.flush()  # no ORM relationship orders the inserts: the user goes first
         application = Application(
             user_id=user_id,
             status=Status.SUBMITTED,
@@ -161,6 +162,7 @@ async def seed_draft(harness: BotHarness, user_id: int, language: str = "ky") ->
     async with harness.db() as db:
         if await db.get(User, user_id) is None:
             db.add(User(id=user_id, first_name="Family", language=language))
+            await db.flush()  # no ORM relationship orders the inserts: the user goes first
         application = Application(user_id=user_id, status=Status.DRAFT, language=language)
         db.add(application)
         await db.commit()

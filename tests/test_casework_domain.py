@@ -323,3 +323,25 @@ def test_split_messages_fit_telegram(blocks: list[str]) -> None:
 def test_split_messages_keep_whole_blocks_in_order(blocks: list[str]) -> None:
     messages = render.split_messages(blocks)
     assert "\n\n".join(messages) == "\n\n".join(blocks)
+
+
+def test_domain_modules_import_neither_telegram_nor_sqlalchemy() -> None:
+    import subprocess
+    import sys
+
+    modules = (
+        "bot.lifecycle",
+        "bot.lifecycle_text",
+        "bot.casework.permissions",
+        "bot.casework.reminder_rules",
+        "bot.casework.workdays",
+    )
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'sqlalchemy')]\n"
+        + "print(bad)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -131,7 +131,8 @@ async def test_rejection_with_its_reason(casework: BotHarness) -> None:
     await worker.send("Бизнес-план не указывает рынок сбыта.")
     done, card = await worker.expect(2)
     assert "отклонена" in done.text.lower()
-    told = await family.expect_one()
+    under, told = await family.expect(2)  # each change: "under review", then the decision
+    assert "на рассмотрении" in under.text and "Причина" not in under.text
     assert ref in told.text and "отклонена" in told.text.lower()
     assert "Бизнес-план не указывает рынок сбыта." in told.text
 
@@ -160,7 +161,8 @@ async def test_info_request_round_trip_and_relay(casework: BotHarness) -> None:
     await worker.expect_one()
     await worker.send("Пришлите, пожалуйста, фото паспорта.")
     await worker.expect(2)  # "sent to the family" and the card
-    asked = await family.expect_one()
+    under, asked = await family.expect(2)
+    assert "каралууда" in under.text
     assert "кошумча маалымат керек" in asked.text.lower()
     assert "Пришлите, пожалуйста, фото паспорта." in asked.text
     assert "User3102" not in asked.text and "3102" not in asked.text  # never the account
@@ -292,3 +294,45 @@ async def test_a_real_submission_reaches_the_caseworker_of_its_region(
     await worker.expect_answer()
     told = await family.user.expect_one()
     assert row.ref in told.text and "каралууда" in told.text.lower()
+
+    # The caseworker reads the answers under the questionnaire's own labels, in Russian.
+    await worker.expect_one()  # the card after Take
+    await worker.send(f"/app {row.ref}")
+    _card, *details = await worker.expect(2)
+    joined = "\n".join(m.text for m in details)
+    assert "Үйдө сүт азыктарын өндүрөбүз" in joined and "business_type" not in joined
+
+
+async def test_relay_yields_to_a_questionnaire_the_family_starts_later(
+    casework: BotHarness,
+) -> None:
+    admin = await start_user(casework, ADMIN_ID, "ru")
+    family = await start_user(casework, FAMILY, "ky")
+    worker = await start_user(casework, CW_CHUI, "ky")
+    await add_caseworker(casework, admin, worker, ["KG-C"])
+    app_id, ref = await seed_submitted(casework, FAMILY)
+    notice = await worker.expect_one()
+    await worker.press_data(f"cw:m:{app_id}", message=notice)
+    await worker.expect_one()
+    await worker.send("Саламатсызбы! Документтериңизди алып келиңиз.")
+    await worker.expect_one()  # delivered
+    _, relayed = await family.expect(2)  # "under review" (the message took it), the message
+    assert "Документтериңизди алып келиңиз." in relayed.text
+    await family.send("Макул, рахмат!")
+    await family.expect_one()
+    assert "Макул, рахмат!" in (await worker.expect_one()).text
+
+    # The family now runs the eligibility check: its typed answers go to the form.
+    await family.press("✅ Укукту текшерүү")
+    await family.expect(2)
+    for label in ("Чүй облусу", "Аламүдүн району", "«Үй-бүлөгө көмөк» алабыз"):
+        await family.press(label)
+        await family.expect_one()
+    await family.send("6")
+    next_question = await family.expect_one()
+    assert "жөнөтүлдү" not in next_question.text  # not "sent to the social worker"
+    await worker.expect_silence()
+    async with casework.db() as db:
+        texts = [m.text for m in await db.scalars(select(RelayMessage))]
+    assert texts == ["Саламатсызбы! Документтериңизди алып келиңиз.", "Макул, рахмат!"]
+    assert ref

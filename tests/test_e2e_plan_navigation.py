@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from db.base import utcnow
 from db.enums import Status
-from db.models import Application, FormRun, RunStatus, StatusChange
+from db.models import Application, EligibilityCheck, FormRun, RunStatus, StatusChange
 from tests.harness import BotHarness
-from tests.test_e2e_plan import Family, application_of, fill_plan, inline, relax_flood, submit
+from tests.test_e2e_plan import (
+    START_DATE,
+    Family,
+    application_of,
+    fill_plan,
+    inline,
+    relax_flood,
+    submit,
+)
 
 
 async def test_back_keep_skip_and_edit_from_the_summary(harness: BotHarness) -> None:
@@ -126,8 +135,6 @@ async def _finish_from_village(family: Family) -> list:  # type: ignore[type-arg
     assert "Ожидаемый доход" in skipped.text
     for text in ("40000", "15000", "01.01.2099"):
         await family.say(text)  # the date is refused (too late) ...
-    from tests.test_e2e_plan import START_DATE
-
     for text in (START_DATE, "2", "Падёж", "Прививки"):
         await family.say(text)
     await family.user.send_photo(b"\xff\xd8\xff\xe0" + b"x" * 50)
@@ -223,7 +230,8 @@ async def test_forged_and_stale_buttons_are_refused_politely(harness: BotHarness
     async with harness.db() as db:
         run_id = await db.scalar(select(FormRun.id).where(FormRun.user_id == 4105))
     # Someone else's run, a made-up action, garbage.
-    for data in (f"f:{run_id}:c:region:0", "f:999999:b:pin", "f:x", "f:1:zz:full_name"):
+    forged = (f"f:{run_id}:c:region:0", "f:999999:b:pin", "f:x", "f:1:zz:full_name", "f:¹:b:pin")
+    for data in forged:
         await family.user.press_data(data)
         answer = await family.user.expect_answer()
         assert answer.text == "Эта кнопка больше не действует."
@@ -263,3 +271,32 @@ async def test_summary_buttons_and_completion(harness: BotHarness) -> None:
     async with harness.db() as db:
         count = len(list(await db.scalars(select(Application).where(Application.user_id == 4106))))
         assert count == 1
+
+
+async def test_a_check_finished_later_fills_the_open_questions(harness: BotHarness) -> None:
+    family = Family(harness, harness.user(4107, language_code="ky"), "ky")
+    await family.start()
+    await family.apply()
+    await family.say("Асанова Айгүл")
+    await family.say("21503198512345")
+    region = await family.contact()
+    assert "облуста" in region.text
+    async with harness.db() as db:
+        db.add(
+            EligibilityCheck(
+                user_id=4107,
+                ruleset_version="2026.1",
+                answers={"region": "KG-C", "district": "Кант", "household_size": 4},
+                outcome="eligible",
+                priority_score=1,
+                finished_at=utcnow(),
+            )
+        )
+        await db.commit()
+    await family.user.press(family.label["apply"])
+    welcome, village = await family.user.expect(2)
+    assert "Кайра кош келиңиз" in welcome.text and "Айыл (же шаарча)" in village.text
+    children = await family.say("Кант шаары")
+    assert "16 жашка чейинки" in children.text  # household size came from the check
+    draft = await application_of(harness, 4107)
+    assert draft.eligibility_check_id is not None and draft.priority_score == 1

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from db.enums import Status
 from db.models import Application, FormRun
 from tests.harness import BotHarness
-from tests.test_e2e_plan import Family, application_of, fill_plan, submit
+from tests.test_e2e_plan import START_DATE, Family, application_of, fill_plan, submit
 
 PIN = "21503198512345"
 
@@ -228,8 +228,6 @@ async def test_bad_input_at_every_question_type_is_refused_and_asked_again(
     await answer("10000")
     for key in ("date_format", "date_invalid", "date_past"):
         await refused(key)
-    from tests.test_e2e_plan import START_DATE
-
     await answer(START_DATE)
     await answer("2")
     await answer("Оору")

@@ -253,6 +253,17 @@ def test_phone_parser_never_raises_and_stores_one_shape(raw: str) -> None:
         assert len(result) == 13 and result.startswith("+996") and result[1:].isdigit()
 
 
+def test_only_ascii_digits_count() -> None:
+    """Found by fuzzing: "¹".isdigit() is True but int("¹") fails; "٣" would be misread."""
+    assert code(parse_integer("¹")) == "integer_format"
+    assert code(parse_money("٣٠٠")) == "money_format"
+    assert code(parse_pin("²" * 14)) == "pin_digits"
+    assert code(parse_phone("0555¹23456")) == "phone_format"
+    q = Question("c", Kind.CHOICE, "C?", choices=CHOICES)
+    assert code(parse_choice_index(q, "¹", {})) == "stale"
+    assert code(typed(q, "²")) == "choose_button"
+
+
 def test_masks_hide_the_middle() -> None:
     assert mask_phone("+996555123456") == "+996*****3456"
     assert mask_pin("21503198512345") == "21**********45"
@@ -291,7 +302,8 @@ def test_pin_parser_accepts_exactly_the_documented_shape(raw: str) -> None:
         assert len(result) == 14 and result.isdigit() and result[0] in "12"
         assert result == compact
     else:
-        assert not (len(compact) == 14 and compact.isdigit() and compact[0] in "12")
+        documented = compact.isascii() and compact.isdigit() and compact[0:1] in ("1", "2")
+        assert not (len(compact) == 14 and documented)
 
 
 @given(st.integers(min_value=10**13, max_value=3 * 10**13 - 1))

@@ -7,6 +7,7 @@ which typed input is expected next), so a restart in the middle of composing los
 from __future__ import annotations
 
 import enum
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,3 +108,11 @@ def parse_schedule(text: str, now: datetime) -> Schedule:
     if at - now > MAX_SCHEDULE_AHEAD:
         raise ComposeError(N_("A broadcast can be scheduled at most 90 days ahead."))
     return Schedule(at)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_length(html_text: str) -> int:
+    """Characters Telegram counts in an HTML text (tags removed, entities decoded)."""
+    return len(html.unescape(_TAG.sub("", html_text)))

@@ -74,7 +74,7 @@ class ProgressReporter:
     async def tick(self, *, final: bool = False) -> None:
         worker = self.worker
         now = utcnow()
-        async with worker.services.transaction() as session:
+        async with worker.write_lock, worker.services.transaction() as session:
             await repo.touch_sender(session, worker.sender_id, now)
             state = await repo.state_of(session, self.broadcast_id)
             counts = (await count_figures(session, [self.broadcast_id]))[self.broadcast_id]
@@ -131,6 +131,11 @@ class ProgressReporter:
                     text, chat_id=self.chat_id, message_id=self.message_id, reply_markup=markup
                 )
             else:
+                if self._run is not None:  # a new message counts toward Telegram's limit too
+                    loop = asyncio.get_running_loop()
+                    await asyncio.sleep(
+                        max(0.0, self._run.pacer.reserve(loop.time()) - loop.time())
+                    )
                 message = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
                 self.message_id = message.message_id
                 async with self.worker.services.transaction() as session:

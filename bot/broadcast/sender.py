@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot
 
-from bot.broadcast.content import Content, content_for, send_content
+from bot.broadcast.content import Content, content_for, send_raw
 from bot.broadcast.errors import classify
 from bot.broadcast.outbox import Outbox, capture
 from bot.broadcast.pacing import Pacer
@@ -61,7 +61,7 @@ class BroadcastRun:
             MAX_CLAIM if rate <= 0 else max(MIN_CLAIM, min(MAX_CLAIM, round(rate * CLAIM_SECONDS)))
         )
         self.spacing = worker.spacing
-        self.outbox = Outbox(worker.services)
+        self.outbox = Outbox(worker.services, worker.write_lock)
         self.progress = ProgressReporter(worker, broadcast, bot)
         self.queue: deque[Claimed] = deque()
         self.later: list[tuple[float, int, Claimed]] = []  # (ready_at, id, row): chat spacing
@@ -112,7 +112,7 @@ class BroadcastRun:
 
     async def _claim(self) -> bool:
         """Claim the next batch (committed before any of it is sent); False if none was due."""
-        async with self.worker.services.transaction() as session:
+        async with self.worker.write_lock, self.worker.services.transaction() as session:
             state = await repo.state_of(session, self.broadcast_id)
             if state is not BroadcastState.SENDING:
                 self.end(cancelled=state is BroadcastState.CANCELLED)
@@ -134,7 +134,7 @@ class BroadcastRun:
             await asyncio.sleep(max(0.0, self.later[0][0] - asyncio.get_running_loop().time()))
             return False
         await self.outbox.flush()
-        async with self.worker.services.transaction() as session:
+        async with self.worker.write_lock, self.worker.services.transaction() as session:
             if await repo.finish(session, self.broadcast_id, utcnow()):
                 return True
             if not await repo.has_open(session, self.broadcast_id):
@@ -176,9 +176,8 @@ class BroadcastRun:
         message_id: int | None = None
         with capture() as logs:
             try:
-                message = await send_content(self.bot, row.user_id, content)
+                message_id = await send_raw(self.bot, row.user_id, content)
                 attempt = Attempt(Verdict.SENT)
-                message_id = message.message_id
             except Exception as exc:
                 attempt = classify(exc)
         attempts = row.attempts + 1
@@ -228,6 +227,6 @@ class BroadcastRun:
                 task.cancel()
         await self.outbox.close()
         state = DeliveryState.CANCELLED if self.cancelled else DeliveryState.PENDING
-        async with self.worker.services.transaction() as session:
+        async with self.worker.write_lock, self.worker.services.transaction() as session:
             await repo.release(session, unsent, self.worker.sender_id, state, utcnow())
         await self.progress.close()

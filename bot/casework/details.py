@@ -30,7 +30,9 @@ def answers_block(t: Translator, answers: dict[str, Any], grant_amount: int) -> 
     try:
         from bot.forms.present import summary
 
-        sections = summary(t, _plan_form(grant_amount), answers)
+        form = _plan_form(grant_amount)
+        known = any(question.id in answers for question in form.questions)
+        sections = summary(t, form, answers) if known else []
     except Exception:  # a changed questionnaire must never hide the answers
         _LOG.exception("answers could not be shown with the questionnaire's labels")
         sections = []

@@ -62,10 +62,10 @@ class FamilyReply:
     question: str | None = None
 
 
-async def take_reply(
+async def take_info_answer(
     session: AsyncSession, user_id: int, content: Content, now: datetime
 ) -> FamilyReply | None:
-    """An answer to an open info request first, else a message of an open conversation.
+    """The family's answer to an open info request, if it has one.
 
     The answer is stored (a file as a Document of the application), the application goes back
     to "in review", and it goes to the caseworker who asked.
@@ -104,8 +104,21 @@ async def take_reply(
         await conversations.touch_conversation(session, application.id, now)
         caseworker = request.asked_by or application.assigned_to
         return FamilyReply(application, "info_answer", caseworker, request.question)
+    return None
+
+
+async def take_relay_message(
+    session: AsyncSession, user_id: int, content: Content, now: datetime
+) -> FamilyReply | None:
+    """The family's message while a conversation with a caseworker is open.
+
+    A questionnaire the family worked on after the conversation's last message (say, it
+    started /check) keeps its answers: then the message is not taken.
+    """
     conversation = await conversations.family_conversation(session, user_id, now - RELAY_IDLE)
     if conversation is None:
+        return None
+    if await conversations.form_started_since(session, user_id, conversation.last_message_at):
         return None
     talked = await cases.get_application(session, conversation.application_id)
     if talked is None or talked.status in FINAL_STATUSES:

@@ -130,15 +130,20 @@ async def notify_new_submission(bot: Bot, services: Services, application_id: in
 
 
 async def notify_family_status(
-    bot: Bot, services: Services, application_id: int, reason: str | None = None
+    bot: Bot,
+    services: Services,
+    application_id: int,
+    reason: str | None = None,
+    status: Status | None = None,
 ) -> None:
-    """Tell the family its application's current status and what happens next."""
+    """Tell the family a status its application entered (default: the current one) and what
+    happens next."""
     async with services.transaction() as session:
         application = await cases.get_application(session, application_id)
         if application is None:
             return
         family = await session.get(User, application.user_id)
-    status = application.status
+    status = status or application.status
     template = FAMILY_NOTICE.get(status)
     if template is None:
         return

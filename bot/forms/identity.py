@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.forms.model import Day, Problem
+from bot.forms.model import Day, Problem, is_digits
 
 MOBILE_PREFIXES_2 = frozenset({"22", "50", "55", "70", "77", "88", "99"})
 MOBILE_PREFIXES_3 = frozenset({"755", "600"})
@@ -27,7 +27,7 @@ def parse_phone(raw: str) -> str | Problem:
         return Problem("phone_format")
     plus = text.startswith("+")
     digits = text[1:] if plus else text
-    if not digits.isdigit():
+    if not is_digits(digits):
         return Problem("phone_format")
     if digits.startswith("996"):
         national = digits[3:]
@@ -65,7 +65,7 @@ PIN_LENGTH = 14
 def parse_pin(raw: str) -> str | Problem:
     """The 14 digits, or the Problem (specific: how many digits were sent, a bad first digit)."""
     text = _PIN_JUNK.sub("", raw.strip())
-    if not text or not text.isdigit():
+    if not is_digits(text):
         return Problem("pin_digits")
     if len(text) != PIN_LENGTH:
         return Problem("pin_length", {"count": len(text)})

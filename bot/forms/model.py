@@ -18,6 +18,13 @@ QUESTION_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 FORM_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 
 Answers = Mapping[str, Any]
+
+
+def is_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also accepts "¹" or "٣", which int() refuses or misreads."""
+    return text.isascii() and text.isdigit()
+
+
 # A condition on earlier answers (ODK's "relevant"): True when the question is asked.
 Condition = Callable[[Answers], bool]
 

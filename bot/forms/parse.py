@@ -12,7 +12,17 @@ from datetime import date
 from typing import Any
 
 from bot.forms.identity import parse_phone, parse_pin, pin_warnings
-from bot.forms.model import TEXT_KINDS, Amount, Answers, Choice, Day, Kind, Problem, Question
+from bot.forms.model import (
+    TEXT_KINDS,
+    Amount,
+    Answers,
+    Choice,
+    Day,
+    Kind,
+    Problem,
+    Question,
+    is_digits,
+)
 from bot.i18n import N_
 
 YES_NO_CHOICES = (Choice("yes", N_("Yes")), Choice("no", N_("No")))
@@ -58,9 +68,9 @@ def parse_integer(raw: str) -> int | Problem:
     text = _SPACES.sub("", raw.strip())
     negative = text.startswith("-")
     digits = text[1:] if negative else text
-    if digits.isdigit() and len(digits) <= MAX_DIGITS:
+    if is_digits(digits) and len(digits) <= MAX_DIGITS:
         return -int(digits) if negative else int(digits)
-    if digits.isdigit():
+    if is_digits(digits):
         return Problem("number_too_big")
     if _DECIMAL.match(digits):
         return Problem("integer_whole")
@@ -80,7 +90,7 @@ def parse_money(raw: str) -> int | Problem:
         if int(decimal.group(2)) != 0:
             return Problem("money_whole")
         body = decimal.group(1)
-    if not body.isdigit():
+    if not is_digits(body):
         return Problem("money_format")
     if len(body) > MAX_DIGITS:
         return Problem("number_too_big")
@@ -132,7 +142,7 @@ def match_choice(options: tuple[Choice, ...], raw: str, label_of: LabelOf) -> Ch
     for choice in options:
         if _normalise(label_of(choice)) == wanted or choice.value.casefold() == wanted:
             return choice
-    if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+    if is_digits(wanted) and 1 <= int(wanted) <= len(options):
         return options[int(wanted) - 1]
     return None
 
@@ -187,7 +197,7 @@ def parse_choice_index(question: Question, index: str, answers: Answers) -> Resu
             return Problem("stale")
         return accept(question, index == "1", answers)
     options = question.options(answers)
-    if not index.isdigit() or not 0 <= int(index) < len(options):
+    if not is_digits(index) or not 0 <= int(index) < len(options):
         return Problem("stale")
     return accept(question, options[int(index)].value, answers)
 

@@ -21,6 +21,7 @@ from db.models.casework import (
 from db.models.core import MessageLog, User
 from db.models.eligibility import EligibilityCheck
 from db.models.forms import FormRun, RunStatus
+from db.models.privacy import PrivacyRequest
 
 __all__ = [
     "Application",
@@ -39,6 +40,7 @@ __all__ = [
     "Invite",
     "MessageLog",
     "PendingInput",
+    "PrivacyRequest",
     "RelayConversation",
     "RelayMessage",
     "Reminder",

@@ -12,10 +12,12 @@ from db.models import (
     Application,
     CaseNote,
     CaseNotice,
+    FormRun,
     InfoRequest,
     PendingInput,
     RelayConversation,
     RelayMessage,
+    RunStatus,
 )
 
 # --- pending input ---------------------------------------------------------------------------
@@ -156,6 +158,20 @@ async def family_conversation(
         .order_by(RelayConversation.last_message_at.desc())
         .limit(1)
     )
+
+
+async def form_started_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
+    """Has the user been filling a questionnaire (issue 4's form runs) since `since`?"""
+    found = await session.scalar(
+        select(FormRun.id)
+        .where(
+            FormRun.user_id == user_id,
+            FormRun.status == RunStatus.ACTIVE,
+            FormRun.updated_at > since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def add_relay_message(

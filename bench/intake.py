@@ -1,0 +1,325 @@
+"""`python -m bench intake --families N --concurrency C [--rtt MS] [--database sqlite|postgres]`
+
+N simulated families, each a distinct user, take the whole path (bench/intake_family.py): /start,
+the language, the eligibility check, the full business plan with the contact, photo and
+document uploads, submission and the PDF. At most C families are active at once, and each waits
+for the bot's reply before its next step. They run in this process against the fake Bot API
+server (tests/fakebot), which delays every answer by MS milliseconds, as real Telegram is tens
+of milliseconds away; the bot is the real `python -m bot`, a separate process, on a fresh
+database. Before the measured run one family per language goes through alone: its replies are
+the reference every measured family's replies must match.
+
+Then the ceiling, on a fresh fake server with the same rtt and C: bench/echo_bot.py (bare
+python-telegram-bot, default settings), the same families sending the same number of updates
+(texts, presses, the contact, the photo and the document), for at most --echo-seconds.
+
+Definitions (the JSON's fields):
+  updates_per_s  updates sent by the families / (last reply - first update), start-up excluded.
+  p50/p95/p99_ms per update, from the moment the update is queued at the fake server (available
+                 to getUpdates) to the first reply the family waits for: the step's first new
+                 message, or the edit for a toggle that is answered in place.
+  peak_rss_mb    the bot process's VmHWM (/proc/<pid>/status), start-up included.
+  order_violations  steps whose replies differ from the reference family's (text, numbers
+                 blanked), replies stamped before their update, messages left over after a
+                 family's last step, and families that finished without an SC-… reference.
+  ratio          updates_per_s / echo_updates_per_s.
+The families answer instantly, so the bot's flood guard is raised (FLOOD_RATE/FLOOD_BURST).
+The last line on stdout is one JSON object; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.database import DEFAULT_POSTGRES_URL, count_submitted, fresh_database
+from bench.intake_family import FamilyRun, check_echo, compare, family_steps
+from bench.intake_phase import PhaseResult, percentile_ms, run_phase
+from bench.procs import ChildProcess, cpu_seconds
+from bench.profiling import PySpy, top_frames
+from tests.fakebot import FakeTelegramServer
+
+FIRST_FAMILY = 7_100_000_000
+FIRST_REFERENCE = 7_000_000_000
+FLOOD = "1000000"  # families answer instantly; the guard would throttle them, not the bot
+START_TIMEOUT = 120.0
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench intake",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--families", type=int, default=200, help="N families (default 200)")
+    parser.add_argument("--concurrency", type=int, default=200, help="C families at once")
+    parser.add_argument("--rtt", type=float, default=0.0, help="round trip added, in ms")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="server for --database postgres; a fresh database is created and dropped there",
+    )
+    parser.add_argument(
+        "--echo-seconds", type=float, default=120.0, help="time budget of the echo ceiling run"
+    )
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo ceiling")
+    parser.add_argument(
+        "--step-timeout", type=float, default=60.0, help="seconds a family waits for a reply"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy the bot during the measured run into this file (.svg, .json or raw text)",
+    )
+    args = parser.parse_args(argv)
+    if args.families < 1 or args.concurrency < 1:
+        parser.error("--families and --concurrency must be at least 1")
+    return args
+
+
+def language_of(index: int) -> str:
+    return "ky" if index % 2 == 0 else "ru"
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def server_env(server: FakeTelegramServer) -> dict[str, str]:
+    return {
+        "BOT_TOKEN": server.token,
+        "TELEGRAM_API_URL": server.base_url,
+        "TELEGRAM_FILE_URL": server.file_url,
+    }
+
+
+async def start(child: ChildProcess, server: FakeTelegramServer, name: str) -> None:
+    """Start the process; ready once it polls for updates (after migrations, setMyCommands)."""
+    child.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while server.stats.methods["getUpdates"] == 0:
+        if child.proc is not None and child.proc.poll() is not None:
+            raise RuntimeError(f"{name} exited at start-up; see {child.log_path}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start polling; see {child.log_path}")
+        await asyncio.sleep(0.05)
+
+
+def alive(child: ChildProcess) -> bool:
+    return child.proc is not None and child.proc.poll() is None
+
+
+async def settle(server: FakeTelegramServer) -> None:
+    """Let late (unexpected) replies arrive before counting leftovers."""
+    with contextlib.suppress(AssertionError):
+        await server.wait_idle(timeout=10.0, settle=0.3)
+
+
+async def references(server: FakeTelegramServer, args: argparse.Namespace) -> dict[str, list[str]]:
+    """One family per language, alone: what every family must see. Fails loudly when the
+    script no longer matches the bot (a reworded button, a new question)."""
+    found: dict[str, list[str]] = {}
+    for offset, language in enumerate(("ky", "ru")):
+        index = args.families + offset  # distinct PINs from the measured families
+        user = server.user(FIRST_REFERENCE + offset, "Айгүл", language_code=language)
+        run = FamilyRun(server, user, family_steps(language, index), args.step_timeout)
+        result = await run.run()
+        if result.error is not None or result.ref is None:
+            raise RuntimeError(
+                f"the reference family ({language}) did not finish: the script in "
+                f"bench/intake_family.py no longer matches the bot\n{result.error or ''}"
+            )
+        found[language] = result.transcript
+    return found
+
+
+def violations_of(
+    runs: list[FamilyRun], wrong: list[int], need_ref: bool = True
+) -> tuple[int, list[str]]:
+    """Total violations, and a few examples for stderr."""
+    total, examples = 0, list[str]()
+    for run, mismatches in zip(runs, wrong, strict=True):
+        result = run.result
+        finished_without_ref = need_ref and result.error is None and result.ref is None
+        count = mismatches + result.early_replies + run.extra_messages() + finished_without_ref
+        if count and len(examples) < 3:
+            examples.append(
+                f"family {run.user.user_id}: {mismatches} replies unlike the reference, "
+                f"{result.early_replies} early, {run.extra_messages()} left over"
+                + (", no SC- reference" if finished_without_ref else "")
+            )
+        total += count
+    return total, examples
+
+
+def figures(phase: PhaseResult) -> dict[str, Any]:
+    ordered = phase.latencies
+    return {
+        "updates": phase.updates,
+        "elapsed_s": round(phase.elapsed, 2),
+        "updates_per_s": round(phase.rate, 1),
+        "p50_ms": percentile_ms(ordered, 50),
+        "p95_ms": percentile_ms(ordered, 95),
+        "p99_ms": percentile_ms(ordered, 99),
+        "max_ms": percentile_ms(ordered, 100),
+    }
+
+
+def report_failures(label: str, phase: PhaseResult) -> None:
+    for run in phase.failed[:3]:
+        first = (run.result.error or "").splitlines()
+        log(f"[{label}] family {run.user.user_id} failed: {first[0] if first else ''}")
+
+
+async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    async with (
+        fresh_database(args.database, workdir, args.postgres_url) as database_url,
+        FakeTelegramServer(rtt_ms=args.rtt) as server,
+    ):
+        env = {
+            **server_env(server),
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            "FLOOD_RATE": FLOOD,
+            "FLOOD_BURST": FLOOD,
+            "ADMIN_IDS": "",
+            "WEBHOOK_URL": "",  # long polling, whatever a local .env says
+        }
+        bot = ChildProcess(["-m", "bot"], env, workdir / "bot.log")
+        await start(bot, server, "the bot")
+        try:
+            log("[bot] started; reference families (one per language, alone)...")
+            reference = await references(server, args)
+            steps = len(reference["ky"])
+            log(
+                f"[bot] {steps} updates per family; {args.families} families, C={args.concurrency}"
+            )
+            cpu_before = cpu_seconds(bot.pid)
+            profiler = PySpy(bot.pid, args.profile) if args.profile else None
+            try:
+                phase = await run_phase(
+                    server,
+                    label="bot",
+                    user_ids=[FIRST_FAMILY + i for i in range(args.families)],
+                    language_of=language_of,
+                    steps_of=lambda index, language: family_steps(language, index),
+                    concurrency=args.concurrency,
+                    timeout=args.step_timeout,
+                    alive=lambda: alive(bot),
+                )
+            finally:
+                if profiler is not None:
+                    profiler.stop()
+            cpu = cpu_seconds(bot.pid) - cpu_before
+            await settle(server)
+            rss = bot.peak_rss_mb()
+        finally:
+            await bot.stop()
+        submitted = await count_submitted(database_url)
+    wrong = [
+        compare(reference[language], run.result.transcript)
+        for run, language in zip(phase.runs, phase.languages, strict=True)
+    ]
+    violations, examples = violations_of(phase.runs, wrong)
+    for line in examples:
+        log(f"[bot] order violation: {line}")
+    report_failures("bot", phase)
+    refs = [r.ref for r in phase.results if r.ref is not None]
+    out = figures(phase)
+    out.update(
+        peak_rss_mb=round(rss, 1),
+        order_violations=violations,
+        failed_families=len(phase.failed),
+        steps_per_family=steps,
+        submitted_in_db=submitted - 2,  # minus the two reference families
+        duplicate_refs=len(refs) - len(set(refs)),
+        bot_cpu_ms_per_update=round(1000 * cpu / phase.updates, 2) if phase.updates else None,
+        bot_cpu_pct=round(100 * cpu / phase.elapsed, 1) if phase.elapsed else None,
+    )
+    if args.profile is not None and args.profile.suffix not in (".svg", ".json"):
+        for frame, own, total in top_frames(args.profile, 15):
+            log(f"[profile] self {own:5.1f}%  total {total:5.1f}%  {frame}")
+    return out
+
+
+async def measure_echo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    async with FakeTelegramServer(rtt_ms=args.rtt) as server:
+        echo = ChildProcess(["-m", "bench.echo_bot"], server_env(server), workdir / "echo.log")
+        await start(echo, server, "the echo bot")
+        try:
+            log(f"[echo] started; at most {args.echo_seconds:g}s")
+            cpu_before = cpu_seconds(echo.pid)
+            phase = await run_phase(
+                server,
+                label="echo",
+                user_ids=[FIRST_FAMILY + i for i in range(args.families)],
+                language_of=language_of,
+                steps_of=lambda index, language: family_steps(language, index),
+                concurrency=args.concurrency,
+                timeout=args.step_timeout,
+                echo=True,
+                budget_s=args.echo_seconds,
+                alive=lambda: alive(echo),
+            )
+            cpu = cpu_seconds(echo.pid) - cpu_before
+            await settle(server)
+            rss = echo.peak_rss_mb()
+        finally:
+            await echo.stop()
+    wrong = [check_echo(run.steps, run.result.transcript) for run in phase.runs]
+    violations, examples = violations_of(phase.runs, wrong, need_ref=False)
+    for line in examples:
+        log(f"[echo] order violation: {line}")
+    report_failures("echo", phase)
+    out = {f"echo_{key}": value for key, value in figures(phase).items()}
+    out.update(
+        echo_families=len(phase.runs),
+        echo_peak_rss_mb=round(rss, 1),
+        echo_order_violations=violations,
+        echo_failed_families=len(phase.failed),
+        echo_cpu_ms_per_update=round(1000 * cpu / phase.updates, 2) if phase.updates else None,
+    )
+    return out
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "families": args.families,
+        "concurrency": args.concurrency,
+        "rtt_ms": args.rtt,
+        "database": args.database,
+    }
+    report.update(await measure_bot(args, workdir))
+    log(f"[bot] {json.dumps(report, ensure_ascii=False)}")
+    if not args.no_echo:
+        report.update(await measure_echo(args, workdir))
+    echo_rate = report.get("echo_updates_per_s")
+    report["ratio"] = round(report["updates_per_s"] / echo_rate, 3) if echo_rate else None
+    return report
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+        try:
+            report = asyncio.run(run(args, Path(tmp)))
+        except RuntimeError as exc:
+            log(f"error: {exc}")
+            for name in ("bot.log", "echo.log"):
+                path = Path(tmp) / name
+                if path.exists():
+                    tail = path.read_text(errors="replace").splitlines()[-15:]
+                    log(f"--- {name} (last lines) ---\n" + "\n".join(tail))
+            return 1
+    print(json.dumps(report, ensure_ascii=False))
+    ok = report["order_violations"] == 0 and report["failed_families"] == 0
+    return 0 if ok else 1

@@ -1,0 +1,85 @@
+"""Helpers for the broadcast tests: families who chose a language, an admin who composes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from db.enums import BroadcastState, DeliveryState
+from db.models import Broadcast, Delivery
+from tests.conftest import ADMIN_ID
+from tests.fakebot import BotMessage, FakeUser
+from tests.harness import BotHarness, eventually
+
+KY_TEXT = "Окутуу 15-декабрда башталат. Катталууну унутпаңыз!"
+RU_TEXT = "Обучение начинается 15 декабря. Не забудьте записаться!"
+
+
+async def family(harness: BotHarness, user_id: int, language: str) -> FakeUser:
+    """A family that started the bot and chose its language (as a real one would)."""
+    user = harness.user(user_id, language_code=language)
+    await user.send("/start")
+    await user.expect_one()
+    await user.press_data(f"lang:{language}")
+    await user.expect_one()
+    user.mark_read()
+    return user
+
+
+async def admin(harness: BotHarness, language: str = "ru") -> FakeUser:
+    return await family(harness, ADMIN_ID, language)
+
+
+def buttons(message: BotMessage) -> list[str]:
+    return [text for row in message.inline_buttons for text, _ in row]
+
+
+async def compose(
+    admin_user: FakeUser,
+    *,
+    ky: str | None = KY_TEXT,
+    ru: str | None = RU_TEXT,
+    one: str | None = None,
+) -> None:
+    """/broadcast, the text(s), Skip the attachment; stops at the audience question."""
+    await admin_user.send("/broadcast")
+    await admin_user.expect_one()
+    if one is not None:
+        await admin_user.press("Один текст для всех")
+        await admin_user.expect_edit()
+        await admin_user.send(one)
+    else:
+        await admin_user.press("Тексты на кыргызском и русском")
+        await admin_user.expect_edit()
+        assert ky is not None and ru is not None
+        await admin_user.send(ky)
+        assert "на русском" in (await admin_user.expect_one()).text
+        await admin_user.send(ru)
+    assert "фото или документ" in (await admin_user.expect_one()).text
+
+
+async def wait_state(
+    harness: BotHarness, broadcast_id: int, state: BroadcastState, timeout: float = 20.0
+) -> None:
+    async def reached() -> bool:
+        async with harness.db() as db:
+            row = await db.get(Broadcast, broadcast_id)
+            return row is not None and row.state is state
+
+    await eventually(reached, timeout=timeout, what=f"broadcast {broadcast_id} {state}")
+
+
+async def delivery_states(harness: BotHarness, broadcast_id: int) -> dict[DeliveryState, int]:
+    async with harness.db() as db:
+        rows = await db.execute(
+            select(Delivery.state, func.count())
+            .where(Delivery.broadcast_id == broadcast_id)
+            .group_by(Delivery.state)
+        )
+        return {DeliveryState(state): int(count) for state, count in rows.all()}
+
+
+async def last_broadcast_id(harness: BotHarness) -> int:
+    async with harness.db() as db:
+        found = await db.scalar(select(func.max(Broadcast.id)))
+        assert found is not None
+        return int(found)
