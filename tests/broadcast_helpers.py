@@ -39,6 +39,7 @@ async def compose(
     ky: str | None = KY_TEXT,
     ru: str | None = RU_TEXT,
     one: str | None = None,
+    skip: bool = True,
 ) -> None:
     """/broadcast, the text(s), Skip the attachment; stops at the audience question."""
     await admin_user.send("/broadcast")
@@ -55,6 +56,9 @@ async def compose(
         assert "на русском" in (await admin_user.expect_one()).text
         await admin_user.send(ru)
     assert "фото или документ" in (await admin_user.expect_one()).text
+    if skip:
+        await admin_user.press("Пропустить")
+        assert "Кто получит" in (await admin_user.expect_edit()).text
 
 
 async def wait_state(
@@ -83,3 +87,8 @@ async def last_broadcast_id(harness: BotHarness) -> int:
         found = await db.scalar(select(func.max(Broadcast.id)))
         assert found is not None
         return int(found)
+
+
+def copies(harness: BotHarness, chat_id: int, content: str) -> int:
+    """How many messages with this text (or caption) the chat really received."""
+    return sum(1 for m in harness.server.messages_in(chat_id) if m.content == content)
