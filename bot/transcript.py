@@ -81,6 +81,7 @@ def inbound_entry(update: Update) -> MessageLog | None:
             kind="callback",
             callback_data=(query.data or "")[:128],
             telegram_message_id=query.message.message_id if query.message else None,
+            update_id=update.update_id,
         )
     message = update.effective_message
     if message is None or update.effective_chat is None:
@@ -97,4 +98,5 @@ def inbound_entry(update: Update) -> MessageLog | None:
         text=text,
         file_ids=_file_ids(raw),
         telegram_message_id=message.message_id,
+        update_id=update.update_id,
     )

@@ -13,6 +13,7 @@ from bot.i18n import negotiate
 from bot.transcript import inbound_entry
 from db.repo.messages import add_entries
 from db.repo.users import upsert_user
+from handlers.redelivery import is_redelivery
 
 _LOG = logging.getLogger(__name__)
 
@@ -24,9 +25,9 @@ async def track_user(update: Update, context: BotContext) -> None:
         await _refuse_flood(update, context)
         raise ApplicationHandlerStop  # neither answered nor logged: it is noise
     entry = inbound_entry(update)
-    if entry is not None:
-        context.pending_log.append(entry)
     if user is None:
+        if entry is not None:
+            context.pending_log.append(entry)
         return
     services = context.services
     cached = services.cached_user(user.id)
@@ -48,6 +49,10 @@ async def track_user(update: Update, context: BotContext) -> None:
     context.language = (
         language or negotiate(user.language_code) or services.settings.default_language
     )
+    if entry is not None:
+        if await is_redelivery(update, context):
+            raise ApplicationHandlerStop  # applied once already; see handlers/redelivery.py
+        context.pending_log.append(entry)
 
 
 async def _refuse_flood(update: Update, context: BotContext) -> None:

@@ -59,4 +59,7 @@ class MessageLog(Base):
     # Buttons shown with an outbound message, so a transcript reads as the family saw it.
     buttons: Mapped[Any | None] = mapped_column(JSONType)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The update an inbound row came from. Unique: an update redelivered after a crash (offset
+    # not yet confirmed, or a webhook retry) is recognised and not applied twice.
+    update_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MessageLog
+from db.models import Direction, MessageLog
 
 
 def add_entries(session: AsyncSession, entries: Sequence[MessageLog]) -> None:
@@ -24,3 +24,27 @@ async def transcript(session: AsyncSession, chat_id: int, limit: int = 200) -> l
         .limit(limit)
     )
     return list(reversed(list(rows)))
+
+
+async def redelivery_of(session: AsyncSession, update_id: int) -> tuple[int, int] | None:
+    """(log id, chat id) of the inbound row of an update already processed, or None."""
+    row = (
+        await session.execute(
+            select(MessageLog.id, MessageLog.chat_id).where(MessageLog.update_id == update_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def answered_after(session: AsyncSession, chat_id: int, log_id: int) -> bool:
+    """Whether the bot sent the chat anything after that inbound row (its reply went out)."""
+    found = await session.scalar(
+        select(MessageLog.id)
+        .where(
+            MessageLog.chat_id == chat_id,
+            MessageLog.id > log_id,
+            MessageLog.direction == Direction.OUT,
+        )
+        .limit(1)
+    )
+    return found is not None
