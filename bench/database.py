@@ -18,6 +18,8 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 async def fresh_database(kind: str, workdir: Path, postgres_url: str) -> AsyncIterator[str]:
     """Yields the DATABASE_URL. ``postgres_url`` names the server (any existing database)."""
     if kind == "sqlite":
+        for name in ("bot.db", "bot.db-wal", "bot.db-shm"):  # a kept workdir's previous run
+            (workdir / name).unlink(missing_ok=True)
         yield f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         return
     name = f"bench_{uuid.uuid4().hex[:12]}"

@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import shlex
 import sys
 import tempfile
 import time
@@ -73,6 +74,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-echo", action="store_true", help="skip the echo ceiling")
     parser.add_argument(
         "--step-timeout", type=float, default=60.0, help="seconds a family waits for a reply"
+    )
+    parser.add_argument(
+        "--bot-args",
+        default="-m bot",
+        help="the bot's python arguments (default: -m bot); e.g. a script that patches the bot "
+        "for an experiment before running it",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the logs (bot.log, echo.log) and the SQLite file here instead of a temp dir",
     )
     parser.add_argument(
         "--profile",
@@ -194,7 +207,7 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
             "ADMIN_IDS": "",
             "WEBHOOK_URL": "",  # long polling, whatever a local .env says
         }
-        bot = ChildProcess(["-m", "bot"], env, workdir / "bot.log")
+        bot = ChildProcess(shlex.split(args.bot_args), env, workdir / "bot.log")
         await start(bot, server, "the bot")
         try:
             log("[bot] started; reference families (one per language, alone)...")
@@ -309,13 +322,22 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.workdir is not None:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            workdir = args.workdir
+            for name in ("bot.log", "echo.log"):  # the processes append to their logs
+                (workdir / name).unlink(missing_ok=True)
+        else:
+            workdir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-intake-"))
+            )
         try:
-            report = asyncio.run(run(args, Path(tmp)))
+            report = asyncio.run(run(args, workdir))
         except RuntimeError as exc:
             log(f"error: {exc}")
             for name in ("bot.log", "echo.log"):
-                path = Path(tmp) / name
+                path = workdir / name
                 if path.exists():
                     tail = path.read_text(errors="replace").splitlines()[-15:]
                     log(f"--- {name} (last lines) ---\n" + "\n".join(tail))

@@ -16,7 +16,7 @@ from bot.broadcast.keyboards import Action
 from bot.broadcast.progress import Figures
 from bot.context import BotContext
 from db.repo import broadcasts as repo
-from handlers.broadcast_flow import BUTTON_ACTIONS, is_admin, show_preview, stale, take_input
+from handlers.broadcast_flow import BUTTON_ACTIONS, is_admin, show_summary, stale, take_input
 from handlers.broadcast_views import list_entry, list_keyboard, mode_keyboard
 from handlers.fallback import not_understood
 
@@ -110,8 +110,8 @@ async def consume_broadcast_input(update: Update, context: BotContext) -> bool:
             draft.updated_at = context.services.now()
     if problem is not None:
         await message.reply_text(problem)
-    elif prompt.preview:
-        await show_preview(update, context, draft)
+    elif prompt.summary:
+        await show_summary(update, context, draft.id)
     else:
         await message.reply_text(prompt.text, reply_markup=prompt.markup)
     return True

@@ -51,7 +51,7 @@ class Prompt:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
-    preview: bool = False  # send the preview and the summary instead
+    summary: bool = False  # show the summary (recipients, time, confirm buttons) instead
 
 
 async def is_admin(session: AsyncSession, user_id: int) -> bool:
@@ -90,7 +90,7 @@ def take_input(context: BotContext, draft: Broadcast, message: Message) -> Promp
     if step is Step.SCHEDULE:
         draft.scheduled_at = parse_schedule(message.text or "", context.services.now()).at
         draft.step = None
-        return Prompt("", preview=True)
+        return Prompt("", summary=True)
     if step is Step.ATTACHMENT:
         if message.photo:
             draft.attachment_kind, draft.attachment_file_id = PHOTO, message.photo[-1].file_id

@@ -44,6 +44,7 @@ async def applied(harness: BotHarness, user_id: int, language: str) -> tuple[Fam
     await family.apply()
     await fill_plan(family)
     await submit(family)
+    await harness.settle()  # the staff notice goes out after the submission's reply
     return family, await application_of(harness, user_id)
 
 
@@ -281,6 +282,7 @@ async def test_deleteme_cancel_keeps_everything(harness: BotHarness) -> None:
     before = await family_rows(harness, 8401, [application.id])
     await family.user.send("/deleteme")
     await family.user.expect_one()
+    family.user.mark_read()
     await family.user.press(WORDS["ru"]["cancel"])
     cancelled = await family.user.expect_edit()
     assert cancelled.text == "Ничего не удалено. Ваши данные остались как были."

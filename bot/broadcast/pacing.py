@@ -6,8 +6,10 @@ second at 30/s) is wrong here. The Pacer books send slots on an absolute schedul
 slot k+1 = slot k + interval. A wake-up a little late keeps the schedule (the next send goes
 right away, so the event loop's ~1 ms timer granularity does not slow us down); a wake-up
 later than `max_lateness` restarts the schedule from now instead of catching up in a burst.
-Any R+1 consecutive slots then span at least R*interval - max_lateness, which the margin keeps
-above one second: no window of one second ever holds more than R sends.
+A send can still leave later than its slot (the event loop was busy), so the Pacer also keeps
+the actual times of the last R sends and never books a slot less than one second (plus a
+little for network jitter) after the R-th last one: no window of one second ever holds more
+than R of our sends, whatever the delays.
 
 Pure and clock-agnostic (the caller passes `now`), so it is unit- and property-tested.
 """
@@ -20,6 +22,7 @@ MARGIN = 0.015  # run 1.5% under the limit: network jitter must not push R+1 int
 MIN_LATENESS = 0.002  # seconds; a later wake-up restarts the schedule
 CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1 per second)
 FLOOD_BURST = 3  # this many 429s within a second mean we are over the limit, not unlucky
+WINDOW_SLACK = 0.01  # seconds added to the one-second window (network jitter)
 
 
 class Pacer:
@@ -31,6 +34,7 @@ class Pacer:
         # Late by more than this, and the schedule restarts (no catch-up burst).
         self.max_lateness = max(self.interval / 4, MIN_LATENESS)
         self._next: float | None = None
+        self._window: deque[float] = deque(maxlen=max(int(rate), 1))
         self._floods: deque[float] = deque()
 
     def reserve(self, now: float) -> float:
@@ -40,8 +44,16 @@ class Pacer:
         slot = self._next
         if slot is None or now - slot > self.max_lateness:
             slot = now
+        window = self._window
+        if len(window) == window.maxlen:
+            slot = max(slot, window[0] + 1.0 + WINDOW_SLACK)
         self._next = slot + self.interval
         return max(slot, now)
+
+    def sent(self, at: float) -> None:
+        """Record when a send actually left (at or after its slot)."""
+        if self.interval:
+            self._window.append(at)
 
     def flood(self, now: float, retry_after: float) -> None:
         """Telegram answered 429. One is jitter (only that message waits); several within a

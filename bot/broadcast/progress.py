@@ -54,8 +54,8 @@ class Figures:
 
 
 def bar(done: int, total: int, cells: int = BAR_CELLS) -> str:
-    """▓▓▓▓░░░░ and the percentage."""
-    share = 1.0 if total == 0 else min(1.0, done / total)
+    """▓▓▓▓░░░░ and the percentage (nobody listed yet: empty)."""
+    share = 0.0 if total == 0 else min(1.0, done / total)
     filled = int(share * cells + 1e-9)
     return "▓" * filled + "░" * (cells - filled) + f" {int(share * 100)}%"
 
@@ -106,7 +106,10 @@ def render(
     finished_at: datetime | None = None,
 ) -> str:
     """The whole progress text, in the admin's language."""
-    lines = [heading(t, number, state), bar(figures.done, figures.total), counts_line(t, figures)]
+    done, total = figures.done, figures.total
+    if state is BroadcastState.DONE and total == 0:
+        done = total = 1  # nobody to send to: complete
+    lines = [heading(t, number, state), bar(done, total), counts_line(t, figures)]
     if state is BroadcastState.SENDING:
         lines.append(
             t.gettext("Remaining: {remaining}").format(remaining=t.number(figures.remaining))

@@ -133,9 +133,9 @@ class ProgressReporter:
             else:
                 if self._run is not None:  # a new message counts toward Telegram's limit too
                     loop = asyncio.get_running_loop()
-                    await asyncio.sleep(
-                        max(0.0, self._run.pacer.reserve(loop.time()) - loop.time())
-                    )
+                    slot = self._run.pacer.reserve(loop.time())
+                    await asyncio.sleep(max(0.0, slot - loop.time()))
+                    self._run.pacer.sent(loop.time())
                 message = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
                 self.message_id = message.message_id
                 async with self.worker.services.transaction() as session:

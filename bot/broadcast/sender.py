@@ -159,7 +159,9 @@ class BroadcastRun:
         delay = slot - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        self.spacing.sent(row.user_id, loop.time())
+        left = loop.time()
+        self.pacer.sent(left)
+        self.spacing.sent(row.user_id, left)
         task = asyncio.create_task(self._send(row))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
