@@ -11,6 +11,7 @@ import sys
 # name -> (module, one-line description)
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "broadcast": ("bench.broadcast", "the broadcast sender against the fake Bot API server"),
+    "crash": ("bench.crash", "kill -9 during questionnaires and a broadcast; nothing lost"),
     "intake": ("bench.intake", "families applying concurrently, vs a bare PTB echo bot"),
 }
 

@@ -15,6 +15,7 @@ list with n items), "review", "done" (the confirmation with the SC-… reference
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from dataclasses import dataclass
@@ -80,13 +81,7 @@ class Script:
         plan = [k for k in self.answers if k.startswith("plan.")]
         self.order = ["language", "menu", *eligibility, "verdict", *plan, "review", "done"]
         self._next = dict(zip(self.order, self.order[1:], strict=False))
-        t = I18n().get(language)
-        form = build_plan_form(150_000)  # labels only: the grant amount does not matter
-        full_name, budget = form.question("full_name"), form.question("budget")
-        assert full_name is not None and budget is not None
-        self.full_name_label = t.gettext(full_name.label)
-        self.field_labels = {f.id: t.gettext(f.label) for f in budget.fields}
-        self.item_label = t.gettext("Item {n}")
+        self.full_name_label, self.field_labels, self.item_label = _labels(language)
 
     @staticmethod
     def _answers(
@@ -151,7 +146,9 @@ class Script:
             "plan.risks": send(a["risks"], a["risks"], "risks"),
             "plan.risk_plan": send(a["risk_plan"], a["risk_plan"], "risk_plan"),
             "plan.id_card": Answer("photo", "", UPLOADED, ("id_card",)),
-            "plan.disability_doc": Answer("document", "certificate.pdf", UPLOADED, ("disability_doc",)),
+            "plan.disability_doc": Answer(
+                "document", "certificate.pdf", UPLOADED, ("disability_doc",)
+            ),
             "plan.other_doc": press(label["skip"], None, "other_doc"),
             "review": Answer("submit", label["submit"]),
         }
@@ -206,11 +203,23 @@ class Script:
         return Screen(prefix + question, message, run_id)
 
     def _item_field(self, text: str) -> str:
-        """"<n>.<field>" from "… Item 2\nHow many?": the field label follows the item's."""
+        """The item number and field, from "… Item 2\nHow many?" (the field follows the item)."""
         number = next((n for n in range(15, 0, -1) if self.item_label.format(n=n) in text), 0)
         tail = text.rsplit(self.item_label.format(n=number), 1)[-1]
         field = next((fid for fid, lbl in self.field_labels.items() if lbl in tail), "?")
         return f"{number}.{field}"
+
+
+@functools.cache
+def _labels(language: str) -> tuple[str, dict[str, str], str]:
+    """The full-name question, the budget item's fields and "Item {n}", as the bot words them
+    (its own catalogs: these three screens carry no question id in their buttons)."""
+    t = I18n().get(language)
+    form = build_plan_form(150_000)  # labels only: the grant amount does not matter
+    full_name, budget = form.question("full_name"), form.question("budget")
+    assert full_name is not None and budget is not None
+    fields = {f.id: t.gettext(f.label) for f in budget.fields}
+    return t.gettext(full_name.label), fields, t.gettext("Item {n}")
 
 
 def _asks_contact(message: BotMessage) -> bool:

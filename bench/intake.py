@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -216,6 +217,7 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
             log(
                 f"[bot] {steps} updates per family; {args.families} families, C={args.concurrency}"
             )
+            load_before = os.getloadavg()[0]  # other work on this machine skews every figure
             cpu_before = cpu_seconds(bot.pid)
             profiler = PySpy(bot.pid, args.profile) if args.profile else None
             try:
@@ -257,6 +259,7 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
         duplicate_refs=len(refs) - len(set(refs)),
         bot_cpu_ms_per_update=round(1000 * cpu / phase.updates, 2) if phase.updates else None,
         bot_cpu_pct=round(100 * cpu / phase.elapsed, 1) if phase.elapsed else None,
+        loadavg_before=round(load_before, 2),
     )
     if args.profile is not None and args.profile.suffix not in (".svg", ".json"):
         for frame, own, total in top_frames(args.profile, 15):

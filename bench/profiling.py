@@ -23,7 +23,7 @@ class PySpy:
     """`py-spy record` on a pid until stop(); the format follows the output's suffix:
     .svg a flame graph, .json speedscope, anything else collapsed stacks (text)."""
 
-    def __init__(self, pid: int, output: Path, rate: int = 100) -> None:
+    def __init__(self, pid: int, output: Path, rate: int = 100, gil: bool = True) -> None:
         binary = py_spy_path()
         if binary is None:
             raise RuntimeError("py-spy is not installed (pip install py-spy)")
@@ -32,6 +32,8 @@ class PySpy:
         self.raw = fmt == "raw"
         args = [binary, "record", "--pid", str(pid), "--output", str(output), "--format", fmt]
         args += ["--rate", str(rate), "--nonblocking"]
+        if gil:  # only samples that hold the GIL: where the CPU goes, not who waits
+            args.append("--gil")
         self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def stop(self) -> None:

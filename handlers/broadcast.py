@@ -7,6 +7,8 @@ callback data is untrusted. Non-admins get the ordinary "not understood" answer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.error import BadRequest
 
@@ -16,11 +18,29 @@ from bot.broadcast.keyboards import Action
 from bot.broadcast.progress import Figures
 from bot.context import BotContext
 from db.repo import broadcasts as repo
-from handlers.broadcast_flow import BUTTON_ACTIONS, is_admin, show_summary, stale, take_input
+from handlers import broadcast_confirm as confirm
+from handlers import broadcast_flow as flow
+from handlers.broadcast_flow import is_admin, show_summary, stale, take_input
 from handlers.broadcast_views import list_entry, list_keyboard, mode_keyboard
 from handlers.fallback import not_understood
 
 RECENT = 10  # broadcasts listed by /broadcasts
+
+ButtonAction = Callable[[Update, BotContext, tuple[str, ...]], Awaitable[None]]
+BUTTON_ACTIONS: dict[str, ButtonAction] = {
+    Action.MODE: flow.choose_mode,
+    Action.SKIP: flow.skip_attachment,
+    Action.AUDIENCE: flow.choose_audience,
+    Action.VALUE: flow.choose_value,
+    Action.CHANGE: flow.change_audience,
+    Action.SCHEDULE: flow.ask_schedule,
+    Action.DISCARD: flow.discard_draft,
+    Action.SEND: confirm.send_now,
+    Action.CONFIRM_SCHEDULE: confirm.confirm_schedule,
+    Action.STOP: confirm.ask_stop,
+    Action.STOP_YES: confirm.confirm_stop,
+    Action.STOP_NO: confirm.keep_sending,
+}
 
 
 async def start_broadcast(update: Update, context: BotContext) -> None:

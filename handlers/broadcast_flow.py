@@ -7,7 +7,6 @@ draft since replaced, a broadcast already finished) is refused politely.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +21,6 @@ from bot.broadcast.compose import (
     plain_length,
 )
 from bot.broadcast.content import DOCUMENT, PHOTO, content_for, send_content
-from bot.broadcast.keyboards import Action, stop_keyboard
-from bot.broadcast.progress import Figures, render
 from bot.broadcast.segments import Audience, AudienceError, AudienceKind
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_
@@ -36,13 +33,10 @@ from handlers.broadcast_views import (
     attachment_keyboard,
     audience_keyboard,
     audience_of,
-    stop_confirm_keyboard,
     summary_keyboard,
     summary_text,
     value_keyboard,
 )
-
-ButtonAction = Callable[[Update, BotContext, tuple[str, ...]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +152,9 @@ async def show_summary(update: Update, context: BotContext, draft_id: int) -> No
 # -- buttons ---------------------------------------------------------------------------------
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def edit_query(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_text(text, reply_markup=markup)
@@ -184,7 +180,7 @@ async def choose_mode(update: Update, context: BotContext, args: tuple[str, ...]
         text = context._("Send the announcement text. It goes to every family as it is.")
     else:
         text = context._("Send the announcement in Kyrgyz.")
-    await _edit(update, text)
+    await edit_query(update, text)
 
 
 async def skip_attachment(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -205,7 +201,7 @@ async def skip_attachment(update: Update, context: BotContext, args: tuple[str, 
         return
     await update.callback_query.answer()  # type: ignore[union-attr]
     prompt = audience_prompt(context, draft)
-    await _edit(update, prompt.text, prompt.markup)
+    await edit_query(update, prompt.text, prompt.markup)
 
 
 async def choose_audience(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -225,7 +221,7 @@ async def choose_audience(update: Update, context: BotContext, args: tuple[str, 
             await stale(update, context)
             return
         await update.callback_query.answer()  # type: ignore[union-attr]
-        await _edit(
+        await edit_query(
             update,
             context._("Choose one:"),
             value_keyboard(context.t, draft.id, kind),
@@ -264,7 +260,7 @@ async def _set_audience(
         await stale(update, context)
         return
     await update.callback_query.answer()  # type: ignore[union-attr]
-    await _edit(
+    await edit_query(
         update,
         context._("Audience: {audience}").format(audience=audience.describe(context.t)),
     )
@@ -286,7 +282,7 @@ async def change_audience(update: Update, context: BotContext, args: tuple[str, 
         return
     await update.callback_query.answer()  # type: ignore[union-attr]
     prompt = audience_prompt(context, draft)
-    await _edit(update, prompt.text, prompt.markup)
+    await edit_query(update, prompt.text, prompt.markup)
 
 
 async def ask_schedule(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -305,88 +301,12 @@ async def ask_schedule(update: Update, context: BotContext, args: tuple[str, ...
         await stale(update, context)
         return
     await update.callback_query.answer()  # type: ignore[union-attr]
-    await _edit(
+    await edit_query(
         update,
         context._(
             "Send the date and time to send it at, in Bishkek time, like this: {example}"
         ).format(example="25.12.2026 14:30"),
     )
-
-
-async def send_now(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """📤 Send now: the broadcast is queued for the sender at once."""
-    await _confirm(update, context, args, scheduled=False)
-
-
-async def confirm_schedule(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """✅ Confirm the schedule: the sender starts it at the chosen time."""
-    await _confirm(update, context, args, scheduled=True)
-
-
-async def _confirm(
-    update: Update, context: BotContext, args: tuple[str, ...], *, scheduled: bool
-) -> None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    now = context.services.now()
-    default = context.services.settings.default_language
-    async with context.session() as session:
-        draft = await own_draft(session, user.id, args)
-        audience = audience_of(draft) if draft is not None else None
-        total = 0
-        if draft is not None and audience is not None and draft.step is None:
-            counts = await count_by_language(session, audience.kind, audience.value, default)
-            total = sum(counts.values())
-            if not scheduled:
-                draft.scheduled_at = None
-            elif draft.scheduled_at is None or draft.scheduled_at <= now:
-                total = 0
-            if total:
-                await repo.confirm(session, draft, now, total)
-                if not scheduled:
-                    draft.progress_chat_id = chat.id
-    if draft is None or not total:
-        await stale(update, context)
-        return
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    t = context.t
-    if scheduled:
-        assert draft.scheduled_at is not None
-        await _edit(
-            update,
-            t.gettext(
-                "🕒 Broadcast #{number} is scheduled for {time} (Bishkek time). "
-                "/broadcasts shows it; you can stop it there."
-            ).format(number=draft.id, time=t.datetime(draft.scheduled_at)),
-        )
-    else:
-        await _edit(
-            update,
-            t.ngettext(
-                "✅ Broadcast #{number} confirmed: it goes to {count} family.",
-                "✅ Broadcast #{number} confirmed: it goes to {count} families.",
-                total,
-            ).format(number=draft.id, count=t.number(total)),
-        )
-        progress = await context.bot.send_message(
-            chat.id,
-            render(
-                t,
-                number=draft.id,
-                state=BroadcastState.QUEUED,
-                figures=Figures({}),
-                rate=0.0,
-            ),
-            reply_markup=stop_keyboard(t, draft.id),
-        )
-        async with context.session() as session:
-            await repo.set_progress_message(session, draft.id, chat.id, progress.message_id)
-    worker = context.services.broadcasts
-    if worker is not None:
-        worker.wake()
 
 
 async def discard_draft(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
@@ -402,75 +322,4 @@ async def discard_draft(update: Update, context: BotContext, args: tuple[str, ..
         await stale(update, context)
         return
     await update.callback_query.answer()  # type: ignore[union-attr]
-    await _edit(update, context._("Broadcast discarded. Nothing was sent."))
-
-
-async def ask_stop(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """⛔ Stop: ask to confirm, in a message of its own (the progress message keeps changing)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or not args or not args[0].isdigit():
-        await stale(update, context)
-        return
-    async with context.session() as session:
-        admin = await is_admin(session, user.id)
-        broadcast = await repo.get(session, int(args[0])) if admin else None
-    if broadcast is None or broadcast.state not in repo.ACTIVE:
-        await stale(update, context)
-        return
-    await update.callback_query.answer()  # type: ignore[union-attr]
-    await context.bot.send_message(
-        chat.id,
-        context._(
-            "Stop broadcast #{number}? Families who have not received it yet will not get it."
-        ).format(number=broadcast.id),
-        reply_markup=stop_confirm_keyboard(context.t, broadcast.id),
-    )
-
-
-async def confirm_stop(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """Yes, stop: cancel it in the database; every sender sees it within a moment."""
-    user = update.effective_user
-    if user is None or not args or not args[0].isdigit():
-        await stale(update, context)
-        return
-    broadcast_id = int(args[0])
-    async with context.session() as session:
-        admin = await is_admin(session, user.id)
-        stopped = admin and await repo.cancel(
-            session, broadcast_id, user.id, context.services.now()
-        )
-    if not stopped:
-        await stale(update, context)
-        return
-    await update.callback_query.answer()  # type: ignore[union-attr]
-    await _edit(
-        update,
-        context._("⛔ Broadcast #{number} is stopped. Nothing more will be sent.").format(
-            number=broadcast_id
-        ),
-    )
-    worker = context.services.broadcasts
-    if worker is not None:
-        worker.wake()
-
-
-async def keep_sending(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
-    """No, keep sending."""
-    await update.callback_query.answer()  # type: ignore[union-attr]
-    await _edit(update, context._("OK, the broadcast goes on."))
-
-
-BUTTON_ACTIONS: dict[str, ButtonAction] = {
-    Action.MODE: choose_mode,
-    Action.SKIP: skip_attachment,
-    Action.AUDIENCE: choose_audience,
-    Action.VALUE: choose_value,
-    Action.CHANGE: change_audience,
-    Action.SCHEDULE: ask_schedule,
-    Action.SEND: send_now,
-    Action.CONFIRM_SCHEDULE: confirm_schedule,
-    Action.DISCARD: discard_draft,
-    Action.STOP: ask_stop,
-    Action.STOP_YES: confirm_stop,
-    Action.STOP_NO: keep_sending,
-}
+    await edit_query(update, context._("Broadcast discarded. Nothing was sent."))

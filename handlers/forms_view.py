@@ -253,6 +253,10 @@ def _pack(blocks: list[str]) -> list[str]:
         while len(block) > MESSAGE_BUDGET:  # a single very long answer
             cut = block.rfind("\n", 0, MESSAGE_BUDGET)
             cut = cut if cut > 0 else MESSAGE_BUDGET
+            # Never inside an HTML entity: "&am" + "p;" would show "p;" (issue 8 fix).
+            amp = block.rfind("&", max(0, cut - 9), cut)
+            if amp > 0 and ";" not in block[amp:cut]:
+                cut = amp
             if current:
                 texts.append(current)
             current = ""

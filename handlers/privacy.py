@@ -95,9 +95,7 @@ async def resend_plan_pdf(update: Update, context: BotContext) -> None:
         )
     source = (document.telegram_file_id or document.content) if document is not None else None
     if document is None or source is None:
-        await query.answer(
-            context._("This button is no longer valid. Please send /mydata again.")
-        )
+        await query.answer(context._("This button is no longer valid. Please send /mydata again."))
         return
     await query.answer()
     await context.bot.send_document(

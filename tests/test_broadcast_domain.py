@@ -1,4 +1,4 @@
-"""Broadcast domain: pacing, retry policy, error verdicts, schedule parsing, audiences, progress."""
+"""Broadcast domain: pacing, retries, error verdicts, schedule parsing, audiences, progress."""
 
 from __future__ import annotations
 

@@ -65,9 +65,15 @@ async def test_compose_preview_confirm_delivers_each_language(harness: BotHarnes
 
     assert await delivery_states(harness, broadcast_id) == {DeliveryState.SENT: 5}
     async with harness.db() as db:
-        rows = list(await db.scalars(select(Delivery).where(Delivery.broadcast_id == broadcast_id)))
+        rows = list(
+            await db.scalars(select(Delivery).where(Delivery.broadcast_id == broadcast_id))
+        )
         assert {r.user_id: r.language for r in rows} == {
-            2001: "ky", 2002: "ky", 2003: "ky", 2004: "ru", 2005: "ru"
+            2001: "ky",
+            2002: "ky",
+            2003: "ky",
+            2004: "ru",
+            2005: "ru",
         }
         assert all(r.message_id for r in rows)
         logged = await db.scalar(

@@ -139,8 +139,10 @@ async def test_stop_a_running_broadcast(harness: BotHarness) -> None:
     assert all(copies(harness, uid, RU_TEXT) <= 1 for uid in ids)
 
     async def final_progress() -> bool:
-        return any("остановлена" in (m.text or "") and "Отправлено" in (m.text or "")
-                   for m in boss.messages)
+        return any(
+            "остановлена" in (m.text or "") and "Отправлено" in (m.text or "")
+            for m in boss.messages
+        )
 
     await eventually(final_progress, what="final progress: cancelled")
     # A second press of an old Stop button is refused politely.
@@ -217,7 +219,8 @@ async def test_crashed_sender_rows_become_unknown_and_are_not_resent(
     boss = harness.user(ADMIN_ID)
 
     async def reported() -> bool:
-        return any("Прервано" in (m.text or "") and "завершена" in (m.text or "")
-                   for m in boss.messages)
+        return any(
+            "Прервано" in (m.text or "") and "завершена" in (m.text or "") for m in boss.messages
+        )
 
     await eventually(reported, what="progress reports the unknown deliveries")

@@ -13,9 +13,11 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from bot.forms.engine import REVIEW
 from db.models import FormRun
 from tests.conftest import ADMIN_ID
 from tests.fakebot import BotMessage, FakeUser
+from tests.fuzz_forms import FORMS, plausible
 from tests.harness import BotHarness
 from tests.test_e2e_plan import ANSWERS, Family, application_of, fill_plan, submit
 
@@ -83,3 +85,29 @@ async def test_markup_in_answers_is_shown_literally_everywhere(
     assert harness.server.stats.statuses.get(400, 0) == 0
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [], [r.getMessage() for r in errors]
+
+
+async def test_a_summary_split_never_cuts_an_html_entity(harness: BotHarness) -> None:
+    """A 1500-character answer of "&" is 7500 characters of HTML: split over messages, each
+    "&amp;" must stay whole (else the family reads "amp;")."""
+    family = Family(harness, harness.user(8802, language_code="ru"), "ru")
+    await family.start()
+    await family.apply()
+    answers: dict[str, object] = {}
+    for question in FORMS["plan"].questions:
+        if question.is_relevant(answers):
+            answers[question.id] = plausible(question, answers)
+    answers["description"] = "&" * 1500
+    answers["market"] = "<" * 700 + ">" * 800
+    async with harness.db() as db:
+        run = await db.scalar(select(FormRun).where(FormRun.user_id == 8802))
+        assert run is not None
+        run.answers, run.current = answers, REVIEW
+        await db.commit()
+    family.user.mark_read()
+    await family.user.send("?")  # typed text at the summary shows the summary again
+    summary = await family.review()
+    text = text_of(summary)
+    assert "amp;" not in text and "lt;" not in text and "gt;" not in text
+    assert text.count("&") == 1500 and text.count("<") == 700 and text.count(">") == 800
+    assert harness.server.stats.statuses.get(400, 0) == 0

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from bot.forms.model import Kind, Problem
 from bot.forms.parse import Accepted, parse_contact, parse_typed
 from bot.i18n import BISHKEK, I18n, Translator
-from db.models import FormRun, RunStatus
+from db.models import FormRun, MessageLog, RunStatus
 from tests.fakebot import BotMessage, FakeUser
 from tests.fuzz_forms import FORMS, NASTY_TEXTS, UNICODE_TEXT, Station, sample, stations
 from tests.harness import BotHarness
@@ -69,7 +69,9 @@ async def send(user: FakeUser, given: Input) -> None:
     elif given.kind == "binary":
         await user.send_document(b"\x00\x01garbage", file_name="x.bin")
     elif given.kind == "pdf":
-        await user.send_document(b"%PDF-1.4 x", file_name="<i>doc.pdf", mime_type="application/pdf")
+        await user.send_document(
+            b"%PDF-1.4 x", file_name="<i>doc.pdf", mime_type="application/pdf"
+        )
     elif given.kind == "location":
         await user.send_location(42.87, 74.59)
     elif given.kind == "contact":
@@ -83,7 +85,10 @@ def expected(station: Station, given: Input, user: FakeUser, t: Translator) -> A
     if given.kind == "text":
         today = datetime.now(BISHKEK).date()
         return parse_typed(
-            question, given.text, context, today=today,
+            question,
+            given.text,
+            context,
+            today=today,
             label_of=lambda c: c.text(t.language, t.gettext),
         )
     if given.kind == "contact" and question.kind is Kind.PHONE:
@@ -191,7 +196,15 @@ async def _visit_every_question(
             assert all(apology not in (m.text or "") for m in got), where
             async with AsyncSession(db_engine) as db:
                 run = await db.get(FormRun, run_id)
+                logged = await db.scalar(
+                    select(MessageLog.text)
+                    .where(MessageLog.chat_id == user.user_id, MessageLog.direction == "in")
+                    .order_by(MessageLog.id.desc())
+                    .limit(1)
+                )
             assert run is not None
+            if given.kind == "text":
+                assert logged == given.text, f"{where}: the log holds {logged!r}"
             verdict = expected(station, given, user, t)
             if isinstance(verdict, Problem):
                 assert still_asking(run, station), f"{where}: refused input changed the run"

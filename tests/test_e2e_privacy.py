@@ -68,7 +68,8 @@ async def ask_and_confirm(family: Family) -> tuple[BotMessage, BotMessage]:
     """/deleteme, then the confirmation button; returns the question and the final message."""
     await family.user.send("/deleteme")
     question = await family.user.expect_one()
-    assert inline(question) == [WORDS[family.language]["confirm"], WORDS[family.language]["cancel"]]
+    words = WORDS[family.language]
+    assert inline(question) == [words["confirm"], words["cancel"]]
     await family.user.press(WORDS[family.language]["confirm"])
     done = await family.user.expect_one()
     await family.harness.settle()

@@ -106,7 +106,9 @@ FILES = st.builds(
     file_id=UNICODE_TEXT,
     file_unique_id=UNICODE_TEXT,
     size=st.one_of(st.none(), st.integers(min_value=-5, max_value=10**10)),
-    mime_type=st.one_of(st.none(), st.sampled_from(["image/jpeg", "application/pdf"]), UNICODE_TEXT),
+    mime_type=st.one_of(
+        st.none(), st.sampled_from(["image/jpeg", "application/pdf"]), UNICODE_TEXT
+    ),
     file_name=st.one_of(st.none(), UNICODE_TEXT),
 )
 UPLOADS = [s for s in STATIONS if s.target.kind is Kind.UPLOAD]

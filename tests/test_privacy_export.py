@@ -75,13 +75,18 @@ def _huge_family() -> dict[str, list[dict[str, object]]]:
         for i in range(40)
     ]
     log = [
-        {"id": i, "direction": Direction.IN if i % 2 else Direction.OUT, "created_at": WHEN,
-         "text": "z" * 4096}
+        {
+            "id": i,
+            "direction": Direction.IN if i % 2 else Direction.OUT,
+            "created_at": WHEN,
+            "text": "z" * 4096,
+        }
         for i in range(5000)
     ]
     return {
-        "users": [{"id": 1, "first_name": name, "last_name": None, "username": "u",
-                   "created_at": WHEN}],
+        "users": [
+            {"id": 1, "first_name": name, "last_name": None, "username": "u", "created_at": WHEN}
+        ],
         "applications": [application],
         "documents": documents,
         "message_log": log,
@@ -99,5 +104,5 @@ def test_a_huge_history_is_summarised_in_short_messages() -> None:
         assert "5\xa0000" in text or "5000" in text  # the transcript is a count
         assert "z" * 100 not in text and "y" * 100 not in text  # answers are counted too
         assert "<b>Айгүл</b> & *Асанова*" in text  # plain text: shown as typed
-        assert f"(future_table): 1" in text  # a table the summary does not know is counted
+        assert "(future_table): 1" in text  # a table the summary does not know is counted
         assert text.count("• ") == LISTED_DOCUMENTS

@@ -36,10 +36,18 @@ def test_a_new_table_with_a_user_id_is_noticed() -> None:
     metadata = MetaData()
     for table in Base.metadata.tables.values():
         table.to_metadata(metadata)
-    Table("loyalty_points", metadata, Column("id", Integer, primary_key=True),
-          Column("user_id", BigInteger))
-    Table("attachments", metadata, Column("id", Integer, primary_key=True),
-          Column("owner", BigInteger, ForeignKey("applications.id")))
+    Table(
+        "loyalty_points",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", BigInteger),
+    )
+    Table(
+        "attachments",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("owner", BigInteger, ForeignKey("applications.id")),
+    )
     Table("settings", metadata, Column("key", String(16), primary_key=True))
     assert family_tables(metadata) - set(RULES) == {"loyalty_points", "attachments"}
 
@@ -47,8 +55,12 @@ def test_a_new_table_with_a_user_id_is_noticed() -> None:
 def test_rules_name_real_columns() -> None:
     for name, rule in RULES.items():
         table = Base.metadata.tables[name]
-        for column in (*rule.user_columns, *rule.application_columns, *rule.anonymise,
-                       *rule.detach):
+        for column in (
+            *rule.user_columns,
+            *rule.application_columns,
+            *rule.anonymise,
+            *rule.detach,
+        ):
             assert column in table.c, f"{name}.{column}"
         assert rule.erase is not Erase.DELETE or rule.user_columns, name
 
@@ -57,11 +69,20 @@ def test_anonymised_columns_are_the_personal_ones() -> None:
     assert {"pin", "phone", "full_name", "answers"} <= set(RULES["applications"].anonymise)
     assert {"first_name", "last_name", "username", "language"} <= set(RULES["users"].anonymise)
     # What a family typed never survives in an anonymous record: only these kinds of rows do.
-    survivors = {n for n, r in RULES.items() if r.erase in (Erase.TRAIL, Erase.APPLICATION,
-                                                               Erase.PERSON, Erase.KEEP)}
+    survivors = {
+        n
+        for n, r in RULES.items()
+        if r.erase in (Erase.TRAIL, Erase.APPLICATION, Erase.PERSON, Erase.KEEP)
+    }
     assert survivors == {
-        "users", "applications", "status_changes", "case_notes", "case_notices",
-        "privacy_requests", "caseworker_regions", "broadcasts",
+        "users",
+        "applications",
+        "status_changes",
+        "case_notes",
+        "case_notices",
+        "privacy_requests",
+        "caseworker_regions",
+        "broadcasts",
     }
 
 

@@ -5,7 +5,8 @@ token bucket that lets a burst out after a pause (PTB's AIORateLimiter let 55 ou
 second at 30/s) is wrong here. The Pacer books send slots on an absolute schedule instead:
 slot k+1 = slot k + interval. A wake-up a little late keeps the schedule (the next send goes
 right away, so the event loop's ~1 ms timer granularity does not slow us down); a wake-up
-later than `max_lateness` restarts the schedule from now instead of catching up in a burst.
+later than `max_lateness` (a stall: the event loop or the machine was busy) catches up at most
+that much of the backlog, then restarts the schedule from now.
 A send can still leave later than its slot (the event loop was busy), so the Pacer also keeps
 the actual times of the last R sends and never books a slot less than one second (plus a
 little for network jitter) after the R-th last one: no window of one second ever holds more
@@ -19,10 +20,13 @@ from __future__ import annotations
 from collections import deque
 
 MARGIN = 0.015  # run 1.5% under the limit: network jitter must not push R+1 into one second
-MIN_LATENESS = 0.002  # seconds; a later wake-up restarts the schedule
+CATCH_UP = 0.1  # seconds of schedule recovered after a stall (the window still caps it)
 CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1 per second)
 FLOOD_BURST = 3  # this many 429s within a second mean we are over the limit, not unlucky
-WINDOW_SLACK = 0.01  # seconds added to the one-second window (network jitter)
+WINDOW_SLACK = 0.01  # seconds added to the one-second window (network jitter) ...
+MAX_SLACK = 0.1  # ... growing by SLACK_STEP with each 429 (our jitter is larger than thought)
+SLACK_STEP = 0.01
+SLACK_DECAY = 0.002  # ... and shrinking back by this much per quiet second
 
 
 class Pacer:
@@ -32,9 +36,12 @@ class Pacer:
         self.rate = rate
         self.interval = 1.0 / (rate * (1.0 - margin)) if rate > 0 else 0.0
         # Late by more than this, and the schedule restarts (no catch-up burst).
-        self.max_lateness = max(self.interval / 4, MIN_LATENESS)
+        self.max_lateness = CATCH_UP
         self._next: float | None = None
         self._window: deque[float] = deque(maxlen=max(int(rate), 1))
+        self._slack = WINDOW_SLACK
+        self._slack_at = 0.0
+        self.flood_burst = max(FLOOD_BURST, int(rate / 10))
         self._floods: deque[float] = deque()
 
     def reserve(self, now: float) -> float:
@@ -46,7 +53,7 @@ class Pacer:
             slot = now
         window = self._window
         if len(window) == window.maxlen:
-            slot = max(slot, window[0] + 1.0 + WINDOW_SLACK)
+            slot = max(slot, window[0] + 1.0 + self.slack(now))
         self._next = slot + self.interval
         return max(slot, now)
 
@@ -55,14 +62,22 @@ class Pacer:
         if self.interval:
             self._window.append(at)
 
+    def slack(self, now: float) -> float:
+        """The margin added to the one-second window now (it decays after the last 429)."""
+        decayed = self._slack - SLACK_DECAY * max(0.0, now - self._slack_at)
+        return max(WINDOW_SLACK, decayed)
+
     def flood(self, now: float, retry_after: float) -> None:
-        """Telegram answered 429. One is jitter (only that message waits); several within a
-        second mean the limit is lower than configured, so everything waits retry_after."""
+        """Telegram answered 429. A few are jitter: only those messages wait, and the window
+        margin grows. Many within a second mean the limit is lower than configured, so
+        everything waits retry_after."""
+        self._slack = min(MAX_SLACK, self.slack(now) + SLACK_STEP)
+        self._slack_at = now
         floods = self._floods
         floods.append(now)
         while floods and floods[0] < now - 1.0:
             floods.popleft()
-        if len(floods) >= FLOOD_BURST:
+        if len(floods) >= self.flood_burst:
             floods.clear()
             resume = now + retry_after
             if self._next is None or self._next < resume:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger(__name__)
 
 RATE_WINDOW = 15.0  # seconds of history behind the rate shown
+HANDOVER_SECONDS = 10.0  # wait this long for the confirm handler's progress message
 
 
 class ProgressReporter:
@@ -90,6 +91,13 @@ class ProgressReporter:
             self._run.end(cancelled=state is BroadcastState.CANCELLED)
         if not (mine or final):
             return
+        if self.message_id is None:
+            self.message_id = broadcast.progress_message_id
+        if self.message_id is None and broadcast.progress_chat_id is not None:
+            # The admin's confirm handler is storing its progress message: use that one.
+            confirmed = broadcast.confirmed_at or now
+            if (now - confirmed).total_seconds() < HANDOVER_SECONDS and not final:
+                return
         figures = Figures(counts)
         rate = self._rate(figures.done)
         language = (

@@ -39,8 +39,11 @@ if TYPE_CHECKING:
 
 _LOG = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 0.1  # claim about this much sending time at once: few rows held if we crash
-MIN_CLAIM, MAX_CLAIM = 5, 100
+# Claim about this much sending time at once (few rows held if we crash), or 3 claim round
+# trips' worth when the database is slow (a busy machine), so the queue never runs dry.
+CLAIM_SECONDS = 0.1
+MIN_CLAIM, MAX_CLAIM = 5, 500
+UNPACED_CLAIM = 100
 EMPTY_CLAIM_PAUSE = 0.25  # nothing due: look again after this long
 DRAIN_SECONDS = 15.0  # how long a stop waits for requests in flight (read timeout is 5 s)
 
@@ -57,9 +60,8 @@ class BroadcastRun:
         }
         rate = worker.rate
         self.pacer = Pacer(rate) if rate > 0 else Pacer(0)
-        self.batch = (
-            MAX_CLAIM if rate <= 0 else max(MIN_CLAIM, min(MAX_CLAIM, round(rate * CLAIM_SECONDS)))
-        )
+        self.rate = rate
+        self.claim_latency = 0.02  # seconds, moving average
         self.spacing = worker.spacing
         self.outbox = Outbox(worker.services, worker.write_lock)
         self.progress = ProgressReporter(worker, broadcast, bot)
@@ -94,7 +96,7 @@ class BroadcastRun:
         if self.later and self.later[0][0] <= now:
             return heapq.heappop(self.later)[2]
         if (
-            len(self.queue) <= self.batch // 2
+            len(self.queue) <= self._low_water()
             and self.claiming is None
             and now >= self.next_claim_at
         ):
@@ -110,15 +112,36 @@ class BroadcastRun:
             return self.queue.popleft()
         return None
 
+    def _batch(self) -> int:
+        if self.rate <= 0:
+            return UNPACED_CLAIM
+        seconds = max(CLAIM_SECONDS, 3 * self.claim_latency)
+        return max(MIN_CLAIM, min(MAX_CLAIM, round(self.rate * seconds)))
+
+    def _low_water(self) -> int:
+        """Claim more when the queue holds less than two claim round trips of sending."""
+        if self.rate <= 0:
+            return UNPACED_CLAIM // 2
+        return max(MIN_CLAIM, round(self.rate * 2 * self.claim_latency), self._batch() // 2)
+
     async def _claim(self) -> bool:
         """Claim the next batch (committed before any of it is sent); False if none was due."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            return await self._claim_batch()
+        finally:
+            took = loop.time() - started
+            self.claim_latency = 0.7 * self.claim_latency + 0.3 * took
+
+    async def _claim_batch(self) -> bool:
         async with self.worker.write_lock, self.worker.services.transaction() as session:
             state = await repo.state_of(session, self.broadcast_id)
             if state is not BroadcastState.SENDING:
                 self.end(cancelled=state is BroadcastState.CANCELLED)
                 return False
             rows = await repo.claim(
-                session, self.broadcast_id, self.worker.sender_id, utcnow(), self.batch
+                session, self.broadcast_id, self.worker.sender_id, utcnow(), self._batch()
             )
         self.queue.extend(rows)
         return bool(rows)
