@@ -87,7 +87,8 @@ def inbound_entry(update: Update) -> MessageLog | None:
     if message is None or update.effective_chat is None:
         return None
     raw = message.to_dict()
-    text = message.text or message.caption
+    # PostgreSQL refuses NUL in text; the log keeps everything else exactly as sent.
+    text = (message.text or message.caption or "").replace("\x00", "") or None
     if message.contact is not None:
         text = message.contact.phone_number
     return MessageLog(

@@ -27,6 +27,7 @@ from bot.forms.parse import (
     parse_integer,
     parse_money,
     parse_selection,
+    parse_text,
     parse_typed,
     parse_upload,
 )
@@ -428,3 +429,24 @@ def test_question_and_form_ids_are_checked() -> None:
         Question("r", Kind.REPEAT, "x")  # no fields
     with pytest.raises(ValueError):
         Question("c", Kind.CHOICE, "x")  # no choices
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("Айгүл\x00 Асанова", "Айгүл Асанова"),  # NUL: PostgreSQL would refuse the row
+        ("\u202eАсанова\u202c", "Асанова"),  # a bidi override would reorder it for caseworkers
+        ("Ай\u200bгүл", "Айгүл"),  # zero-width space
+        ("👨\u200d👩\u200d👧 үй-бүлө", "👨\u200d👩\u200d👧 үй-бүлө"),  # ZWJ emoji kept
+    ],
+)
+def test_unsafe_characters_are_dropped(raw: str, stored: str) -> None:
+    question = Question("full_name", Kind.TEXT, "Full name?")
+    assert parse_text(question, raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["\u200b\u200b", "\u200d", " \ufeff ", "\x00"])
+def test_invisible_only_answer_is_empty(raw: str) -> None:
+    question = Question("village", Kind.TEXT, "Village?")
+    result = parse_text(question, raw)
+    assert isinstance(result, Problem) and result.code == "text_empty"

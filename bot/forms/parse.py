@@ -6,6 +6,7 @@ Stored values are JSON: str, int, bool, list[str], ISO date strings, upload dict
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -106,11 +107,40 @@ def check_bounds(question: Question, value: int) -> Problem | None:
     return None
 
 
+# Characters that must not reach the database or a caseworker's screen: NUL and other control
+# characters (PostgreSQL refuses NUL in text), bidi overrides/isolates (they can reorder a name
+# as caseworkers see it) and zero-width spaces. ZWJ/ZWNJ stay: emoji and some scripts need them.
+_UNSAFE = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        0x7F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x200B,
+        0x2060,
+        0xFEFF,
+    ]
+)
+
+
+def clean_text(raw: str) -> str:
+    """Typed text without control, bidi-override and zero-width characters."""
+    return raw.translate(_UNSAFE)
+
+
+def _visible(text: str) -> bool:
+    # Only format characters and spaces left (e.g. a lone ZWJ) is an empty answer.
+    return any(unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in text)
+
+
 def parse_text(question: Question, raw: str) -> str | Problem:
-    text = raw.strip()
-    if question.kind is Kind.TEXT:
+    text = clean_text(raw).strip()
+    if question.kind is not Kind.LONG_TEXT:
         text = " ".join(text.split())  # one line: tidy spaces and stray line breaks
-    if not text:
+    if not text or not _visible(text):
         return Problem("text_empty")
     limit = question.text_limit
     if len(text) > limit:
