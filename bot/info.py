@@ -68,6 +68,13 @@ def help_message(t: Translator) -> str:
         ),
         "",
         t.gettext("Commands: /start — main menu, /language — change language, /help — this help."),
+        t.gettext(
+            "While answering questions: /back — one question back, /cancel — stop and delete "
+            "the draft."
+        ),
+        t.gettext(
+            "Your data: /mydata — a copy of everything stored about you, /deleteme — erase it."
+        ),
         t.gettext("Your answers are saved after each step: you can stop and come back later."),
     ]
     return "\n".join(lines)
