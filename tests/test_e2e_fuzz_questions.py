@@ -24,9 +24,9 @@ from bot.forms.model import Kind, Problem
 from bot.forms.parse import Accepted, parse_contact, parse_typed
 from bot.i18n import BISHKEK, I18n, Translator
 from db.models import FormRun, MessageLog, RunStatus
-from tests.fakebot import BotMessage, FakeUser
+from tests.fakebot import BotMessage, FakeUser, UpdateRecord
 from tests.fuzz_forms import FORMS, NASTY_TEXTS, UNICODE_TEXT, Station, sample, stations
-from tests.harness import BotHarness
+from tests.harness import BotHarness, eventually
 from tests.test_e2e_plan import relax_flood
 
 I18N = I18n()
@@ -57,25 +57,26 @@ def inputs_for(station: Station, index: int) -> list[Input]:
     return [*chosen, Input(NON_TEXT[index % len(NON_TEXT)])]
 
 
-async def send(user: FakeUser, given: Input) -> None:
+async def send(user: FakeUser, given: Input) -> UpdateRecord:
     if given.kind == "text":
-        await user.send(given.text)
+        return await user.send(given.text)
     elif given.kind == "sticker":
-        await user.send_sticker("🙂")
+        return await user.send_sticker("🙂")
     elif given.kind == "voice":
-        await user.send_voice()
+        return await user.send_voice()
     elif given.kind == "photo":
-        await user.send_photo(JPEG, caption="<b>подпись</b> '; DROP TABLE users; --")
+        return await user.send_photo(JPEG, caption="<b>подпись</b> '; DROP TABLE users; --")
     elif given.kind == "binary":
-        await user.send_document(b"\x00\x01garbage", file_name="x.bin")
+        return await user.send_document(b"\x00\x01garbage", file_name="x.bin")
     elif given.kind == "pdf":
-        await user.send_document(
+        return await user.send_document(
             b"%PDF-1.4 x", file_name="<i>doc.pdf", mime_type="application/pdf"
         )
     elif given.kind == "location":
-        await user.send_location(42.87, 74.59)
+        return await user.send_location(42.87, 74.59)
     elif given.kind == "contact":
-        await user.share_contact()
+        return await user.share_contact()
+    raise AssertionError(f"unknown input kind {given.kind}")
 
 
 def expected(station: Station, given: Input, user: FakeUser, t: Translator) -> Any:
@@ -136,9 +137,23 @@ def still_asking(run: FormRun, station: Station) -> bool:
     )
 
 
-async def replies(harness: BotHarness, user: FakeUser) -> list[BotMessage]:
+async def replies(
+    harness: BotHarness, user: FakeUser, record: UpdateRecord | None = None
+) -> list[BotMessage]:
+    """Every reply to the update: wait until its unit of work committed (its inbound log row),
+    then until the bot has been quiet for a while (a second reply may follow the first)."""
     first = await user.expect_one(timeout=10)
-    await harness.server.wait_idle(10, settle=0.02)  # a second reply follows at once, if any
+    if record is not None:
+
+        async def processed() -> bool:
+            async with harness.db() as db:
+                found = await db.scalar(
+                    select(MessageLog.id).where(MessageLog.update_id == record.update_id)
+                )
+            return found is not None
+
+        await eventually(processed, what=f"update {record.update_id} processed")
+    await harness.server.wait_idle(10, settle=0.25)
     got = [first, *user.unread]
     user.mark_read()
     return got
@@ -190,8 +205,8 @@ async def _visit_every_question(
         await put_at(db_engine, run_id, station)
         for given in inputs_for(station, index):
             where = f"{form_id}:{station.name} <- {given}"
-            await send(user, given)
-            got = await replies(harness, user)
+            record = await send(user, given)
+            got = await replies(harness, user, record)
             assert got, f"silence at {where}"
             assert all(apology not in (m.text or "") for m in got), where
             async with AsyncSession(db_engine) as db:
