@@ -114,7 +114,7 @@ class BotHarness:
 
     async def settle(self, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the bot has taken every update and nothing is in flight."""
-        await self.server.wait_idle(timeout)
+        await self.server.wait_idle(timeout, settle=0.3)  # a loaded CI machine pauses too
 
 
 async def eventually(
