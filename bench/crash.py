@@ -113,7 +113,7 @@ async def questionnaires(
         user = server.user(uid, "Айгүл", language_code=language)
         script = Script(language, index)
         families[uid] = CrashFamily(user, server.state.chats[uid], script, bot, timing, count)
-    # Updates a family sends without kills: one per screen, plus the second tick.
+    # About the updates a family sends without kills: one per screen (ticks add two).
     expected = sum(len(f.script.order) for f in families.values())
     finished = False
     killer = asyncio.create_task(
@@ -228,6 +228,8 @@ def summarise(
     wrong = [line for f in logs.values() for line in f.wrong]
     for line in [*answers.examples, *wrong[:5], *duplicates.examples]:
         log(f"[crash] violation: {line}")
+    for note in [n for f in logs.values() for n in f.stall_notes][:5]:
+        log(f"[crash] stall: {note}")
     for family in [f for f in logs.values() if f.error][:3]:
         log(f"[crash] family failed: {family.error}")
     if unexplained:
@@ -255,6 +257,7 @@ def summarise(
         "updates_lost": sum(1 for u in ours if u not in stored.inbound),
         "redelivered_skipped": len(redelivered & ours),
         "stalls": sum(f.stalls for f in logs.values()),
+        "apologies": sum(f.apologies for f in logs.values()),
         "failed_families": sum(1 for f in logs.values() if f.error),
         "pdf_missing": pdf_missing,
         "start_s_mean": round(sum(bot.start_seconds) / len(bot.start_seconds), 2),

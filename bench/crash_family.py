@@ -10,7 +10,9 @@ Behaviour (what a person does, and what the benchmark documents):
   like a person would: /start before the check, «✅ Check eligibility» during the check,
   «📝 Apply» during the business plan (the bot's documented resume entries). It then waits
   until the chat has been quiet for ``quiet`` seconds and answers the newest question shown.
-  Without a restart it waits up to ``step_timeout`` before asking (counted as a stall).
+  Without a restart it waits up to ``step_timeout`` before asking (counted as a stall). If
+  the bot answers with its error apology ("Sorry, something went wrong. Please try again"),
+  the family asks at once (counted as an apology: the update failed, nothing was stored).
 * An answer is *acknowledged* when the bot moves on to the question that follows it in the
   script. Acknowledged answers are checked against the database at the end. A screen that is
   neither the question just answered (shown again: the answer never arrived) nor the next
@@ -40,7 +42,7 @@ T = TypeVar("T")
 class Timing:
     grace: float = 5.0  # after a restart, how long to wait for the reply before asking
     quiet: float = 0.5  # after asking, the chat must be quiet this long before answering
-    step_timeout: float = 120.0  # no restart: how long a reply may take before asking
+    step_timeout: float = 30.0  # no restart: how long a reply may take before asking
     max_resumes: int = 40  # a family that has to ask more often than this gives up
 
 
@@ -63,7 +65,9 @@ class FamilyLog:
     # (update waited on, answered after a restart without asking): a kill hit this wait
     waits_over_restart: list[tuple[int, bool]] = field(default_factory=list)
     reshown: int = 0  # requests answered with a question (shown again)
+    apologies: int = 0  # updates the bot failed on (its error handler's apology)
     stalls: int = 0
+    stall_notes: list[str] = field(default_factory=list)
     ref: str | None = None
     error: str | None = None
 
@@ -130,14 +134,28 @@ class CrashFamily:
                 if restarted_during_wait:
                     self.log.waits_over_restart.append((self._update_id, True))
                 return found
+            if self._apologised():
+                self.log.apologies += 1
+                return None
             if bot.up and restarted and now >= bot.ready_at + self.timing.grace:
                 self.log.waits_over_restart.append((self._update_id, False))
                 return None
             if bot.up and not restarted and now - self._sent_at > self.timing.step_timeout:
                 self.log.stalls += 1
+                self._note_stall()
                 return None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.chat.changed.wait(), 0.25)
+
+    def _note_stall(self) -> None:
+        """What the family had on screen when it gave up waiting (for the report)."""
+        since = [m.summary()[:90] for m in self.chat.bot_messages[self._mark :]]
+        last = self._last.key if self._last is not None else self.phase
+        self.log.stall_notes.append(f"after {last} (update {self._update_id}): {since}")
+
+    def _apologised(self) -> bool:
+        apology = self.script.apology
+        return any(m.content == apology for m in self.chat.bot_messages[self._mark :])
 
     def _new_screen(self) -> Screen | None:
         """The newest screen since the last update (or the option just ticked, in place)."""

@@ -81,7 +81,7 @@ class Script:
         plan = [k for k in self.answers if k.startswith("plan.")]
         self.order = ["language", "menu", *eligibility, "verdict", *plan, "review", "done"]
         self._next = dict(zip(self.order, self.order[1:], strict=False))
-        self.full_name_label, self.field_labels, self.item_label = _labels(language)
+        self.full_name_label, self.field_labels, self.item_label, self.apology = _labels(language)
 
     @staticmethod
     def _answers(
@@ -211,15 +211,17 @@ class Script:
 
 
 @functools.cache
-def _labels(language: str) -> tuple[str, dict[str, str], str]:
+def _labels(language: str) -> tuple[str, dict[str, str], str, str]:
     """The full-name question, the budget item's fields and "Item {n}", as the bot words them
-    (its own catalogs: these three screens carry no question id in their buttons)."""
+    (its own catalogs: these screens carry no question id in their buttons), and the error
+    handler's apology (handlers/fallback.py)."""
     t = I18n().get(language)
     form = build_plan_form(150_000)  # labels only: the grant amount does not matter
     full_name, budget = form.question("full_name"), form.question("budget")
     assert full_name is not None and budget is not None
     fields = {f.id: t.gettext(f.label) for f in budget.fields}
-    return t.gettext(full_name.label), fields, t.gettext("Item {n}")
+    apology = t.gettext("Sorry, something went wrong. Please try again in a minute.")
+    return t.gettext(full_name.label), fields, t.gettext("Item {n}"), apology
 
 
 def _asks_contact(message: BotMessage) -> bool:

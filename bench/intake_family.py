@@ -133,6 +133,7 @@ class FamilyResult:
     early_replies: int = 0  # replies stamped before the update they answer: out of order
     ref: str | None = None  # the SC-… reference of the submitted application
     error: str | None = None
+    stopped: bool = False  # the phase's time budget ran out before the last step
 
     @property
     def updates(self) -> int:
@@ -184,6 +185,7 @@ class FamilyRun:
         try:
             for number, step in enumerate(self.steps):
                 if stop_at is not None and time.monotonic() >= stop_at:
+                    self.result.stopped = True
                     break
                 await self._step(step, number, echo)
         except AssertionError as exc:  # the driver's timeouts and missing buttons
@@ -253,6 +255,14 @@ class FamilyRun:
 def compare(reference: list[str], seen: list[str]) -> int:
     """Steps whose replies differ from the reference family's (same language, run alone)."""
     return sum(1 for want, got in zip(reference, seen, strict=False) if want != got)
+
+
+def first_difference(reference: list[str], seen: list[str]) -> str | None:
+    """The first step whose replies differ, for the report on stderr."""
+    for number, (want, got) in enumerate(zip(reference, seen, strict=False)):
+        if want != got:
+            return f"step {number}: expected {want[:120]!r}, got {got[:120]!r}"
+    return None
 
 
 def check_echo(steps: list[Step], seen: list[str]) -> int:

@@ -98,17 +98,19 @@ async def run_phase(
 
     async def progress() -> None:
         nonlocal bot_exited
+        before = 0
         while True:
             await asyncio.sleep(PROGRESS_EVERY)
             updates = phase.updates
             seconds = time.monotonic() - started
             print(
                 f"[{label}] {seconds:6.1f}s  {updates} updates answered "
-                f"({updates / seconds:.0f}/s overall), families started "
+                f"({(updates - before) / PROGRESS_EVERY:.0f}/s lately), families started "
                 f"{len(phase.runs)}/{len(user_ids)}, failed {len(phase.failed)}",
                 file=sys.stderr,
                 flush=True,
             )
+            before = updates
             if not alive():  # families in progress time out; no new ones start
                 bot_exited = True
 

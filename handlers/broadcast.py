@@ -117,6 +117,12 @@ async def consume_broadcast_input(update: Update, context: BotContext) -> bool:
     if user is None or message is None:
         return False
     since = context.services.now() - DRAFT_TTL
+    # Every family's typed message passes here: a plain read first, no unit of work unless
+    # this user has a draft waiting for input (only admins ever do).
+    async with context.services.sessions() as peek:
+        waiting = await repo.get_draft(peek, user.id, since)
+    if waiting is None or waiting.step is None:
+        return False
     problem: str | None = None
     async with context.session() as session:
         draft = await repo.get_draft(session, user.id, since)

@@ -3,6 +3,8 @@ and resuming after a restart or a crash, checked against what the fake server de
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from db.base import utcnow
@@ -193,7 +195,10 @@ async def test_crashed_sender_rows_become_unknown_and_are_not_resent(
             started_at=now,
         )
         db.add(broadcast)
-        db.add(BroadcastSender(id="dead" * 8, started_at=now, seen_at=now))
+        # Last seen a minute ago: gone on PostgreSQL too (there a sender is presumed dead
+        # after 30 s without a heartbeat; with SQLite, at once, as it is one process).
+        gone = now - timedelta(minutes=1)
+        db.add(BroadcastSender(id="dead" * 8, started_at=gone, seen_at=gone))
         await db.flush()
         for index, uid in enumerate(ids):
             claimed = index < 3

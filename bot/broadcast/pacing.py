@@ -23,10 +23,10 @@ MARGIN = 0.015  # run 1.5% under the limit: network jitter must not push R+1 int
 CATCH_UP = 0.1  # seconds of schedule recovered after a stall (the window still caps it)
 CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1 per second)
 FLOOD_BURST = 3  # this many 429s within a second mean we are over the limit, not unlucky
-WINDOW_SLACK = 0.01  # seconds added to the one-second window (network jitter) ...
-MAX_SLACK = 0.1  # ... growing by SLACK_STEP with each 429 (our jitter is larger than thought)
-SLACK_STEP = 0.01
-SLACK_DECAY = 0.002  # ... and shrinking back by this much per quiet second
+WINDOW_SLACK = 0.02  # seconds added to the one-second window (network jitter) ...
+MAX_SLACK = 0.06  # ... growing by SLACK_STEP with each 429 (our jitter is larger than thought)
+SLACK_STEP = 0.005
+SLACK_DECAY = 0.005  # ... and shrinking back by this much per quiet second
 
 
 class Pacer:

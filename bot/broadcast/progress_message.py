@@ -85,6 +85,8 @@ class ProgressReporter:
             )
             broadcast = await session.get(Broadcast, self.broadcast_id)
             creator = await session.get(User, self.created_by)
+        if not final:
+            await worker.recover_dead_peers()
         if state is None or broadcast is None:
             return
         if state is not BroadcastState.SENDING and self._run is not None and not final:

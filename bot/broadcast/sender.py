@@ -41,7 +41,9 @@ _LOG = logging.getLogger(__name__)
 
 # Claim about this much sending time at once (few rows held if we crash), or 3 claim round
 # trips' worth when the database is slow (a busy machine), so the queue never runs dry.
+# Never more than MAX_CLAIM_SECONDS: that many rows become "unknown" if the process dies.
 CLAIM_SECONDS = 0.1
+MAX_CLAIM_SECONDS = 0.3
 MIN_CLAIM, MAX_CLAIM = 5, 500
 UNPACED_CLAIM = 100
 EMPTY_CLAIM_PAUSE = 0.25  # nothing due: look again after this long
@@ -115,14 +117,15 @@ class BroadcastRun:
     def _batch(self) -> int:
         if self.rate <= 0:
             return UNPACED_CLAIM
-        seconds = max(CLAIM_SECONDS, 3 * self.claim_latency)
+        seconds = min(MAX_CLAIM_SECONDS, max(CLAIM_SECONDS, 3 * self.claim_latency))
         return max(MIN_CLAIM, min(MAX_CLAIM, round(self.rate * seconds)))
 
     def _low_water(self) -> int:
         """Claim more when the queue holds less than two claim round trips of sending."""
         if self.rate <= 0:
             return UNPACED_CLAIM // 2
-        return max(MIN_CLAIM, round(self.rate * 2 * self.claim_latency), self._batch() // 2)
+        batch = self._batch()
+        return min(batch, max(MIN_CLAIM, round(self.rate * 2 * self.claim_latency), batch // 2))
 
     async def _claim(self) -> bool:
         """Claim the next batch (committed before any of it is sent); False if none was due."""

@@ -39,6 +39,7 @@ POLL_SECONDS = 1.0  # idle: look for due broadcasts this often (a confirm also w
 PROGRESS_SECONDS = 3.0
 STALE_SECONDS = 30.0  # PostgreSQL: a sender not seen for this long is dead
 STOP_SECONDS = 25.0
+RECOVER_SECONDS = 5.0
 
 
 class BroadcastWorker:
@@ -69,6 +70,7 @@ class BroadcastWorker:
         self._task: asyncio.Task[None] | None = None
         self._run: BroadcastRun | None = None
         self._last_seen = 0.0
+        self._last_recover = 0.0
 
     async def start(self) -> None:
         """Register, recover what a crashed predecessor left, and start the loop."""
@@ -135,8 +137,18 @@ class BroadcastWorker:
         async with self.services.transaction() as session:
             await repo.touch_sender(session, self.sender_id, now)
         self._last_seen = time.monotonic()
-        if not self.single_process:
-            await self._recover()
+        await self.recover_dead_peers()
+
+    async def recover_dead_peers(self) -> None:
+        """PostgreSQL: another process may have died; its claims must not wait forever.
+
+        Called while idle and from each progress tick (a broadcast in progress may be waiting
+        for exactly those rows), at most every RECOVER_SECONDS.
+        """
+        if self.single_process or time.monotonic() - self._last_recover < RECOVER_SECONDS:
+            return
+        self._last_recover = time.monotonic()
+        await self._recover()
 
     async def _recover(self) -> None:
         """Deliveries of dead senders become UNKNOWN (they may have reached Telegram)."""

@@ -101,6 +101,8 @@ async def claim(
     session: AsyncSession, broadcast_id: int, sender_id: str, now: datetime, limit: int
 ) -> list[Claimed]:
     """Take up to `limit` due pending deliveries, in id order, for this sender."""
+    # A materialized CTE: PostgreSQL may otherwise re-run an IN (... LIMIT) subquery per row
+    # and claim far more than `limit` rows. SQLite (3.35+) accepts the same syntax.
     due = (
         select(Delivery.id)
         .where(
@@ -111,11 +113,12 @@ async def claim(
         .order_by(Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has no row locks (omitted)
-        .scalar_subquery()
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
     rows = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(due), Delivery.state == DeliveryState.PENDING)
+        .where(Delivery.id == due.c.id, Delivery.state == DeliveryState.PENDING)
         .values(state=DeliveryState.SENDING, claimed_by=sender_id)
         .returning(Delivery.id, Delivery.user_id, Delivery.language, Delivery.attempts)
         .execution_options(synchronize_session=False)
