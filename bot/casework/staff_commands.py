@@ -29,6 +29,8 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("caseworkers", N_("Caseworkers and their regions")),
     ("addcaseworker", N_("Add a caseworker by user id")),
     ("invite", N_("Invite link for a new caseworker")),
+    ("broadcast", N_("Send an announcement to families")),
+    ("broadcasts", N_("Recent announcements and their progress")),
 )
 
 

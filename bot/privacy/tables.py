@@ -39,6 +39,9 @@ RULES: dict[str, TableRule] = {
             "username": None,
             "language": None,
             "region": None,
+            # Out of every broadcast audience until the person writes to the bot again
+            # (upsert_user clears the flag then, as for anyone who unblocks the bot).
+            "blocked": True,
         },
     ),
     "message_log": TableRule(user_columns=("chat_id", "user_id")),

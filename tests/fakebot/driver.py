@@ -159,15 +159,21 @@ class FakeUser(FakeChat):
 
     def _member_update(self, old: str, new: str) -> UpdateRecord:
         bot = self._state.bot_from
-        new_member: JSON = {"user": bot, "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> JSON:
+            # Telegram's ChatMemberBanned always carries until_date (0 = forever).
+            return {
+                "user": bot,
+                "status": status,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
         body = {
             "chat": self._chat.json,
             "from": self.json,
             "date": self._state.now_date(),
-            "old_chat_member": {"user": bot, "status": old},
-            "new_chat_member": new_member,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
         }
         return self._state.updates.push("my_chat_member", body, self.chat_id)
 
