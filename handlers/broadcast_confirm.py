@@ -141,5 +141,11 @@ async def confirm_stop(update: Update, context: BotContext, args: tuple[str, ...
 
 async def keep_sending(update: Update, context: BotContext, args: tuple[str, ...]) -> None:
     """No, keep sending."""
+    user = update.effective_user
+    async with context.session() as session:
+        admin = user is not None and await is_admin(session, user.id)
+    if not admin:  # even a harmless button is refused to a non-admin (forged data)
+        await stale(update, context)
+        return
     await update.callback_query.answer()  # type: ignore[union-attr]
     await edit_query(update, context._("OK, the broadcast goes on."))

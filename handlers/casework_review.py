@@ -207,7 +207,13 @@ async def cancel_input(update: Update, context: BotContext) -> None:
     if query is None or user_id is None:
         return
     async with context.session() as session:
-        await conversations.clear_pending_input(session, user_id)
+        actor = await actions.load_actor(session, user_id)
+        if actor.is_staff:  # only staff have typed prompts; a family's press is forged data
+            await conversations.clear_pending_input(session, user_id)
+    if not actor.is_staff:
+        actions.log_refusal(actor, "cancel input", None, "not_staff")
+        await _invalid(update, context)
+        return
     await query.answer()
     await query.edit_message_text(context._("Cancelled."))
 
