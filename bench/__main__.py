@@ -13,6 +13,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "broadcast": ("bench.broadcast", "the broadcast sender against the fake Bot API server"),
     "crash": ("bench.crash", "kill -9 during questionnaires and a broadcast; nothing lost"),
     "intake": ("bench.intake", "families applying concurrently, vs a bare PTB echo bot"),
+    "generate": ("bench.generate", "fill a database with a country's worth of data"),
+    "queries": ("bench.queries", "caseworker queue, /app, /find and exports on a large database"),
 }
 
 

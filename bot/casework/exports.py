@@ -96,27 +96,28 @@ def _cell_text(value: object) -> str:
 
 
 def to_xlsx(t: Translator, data: list[dict[str, object]], stem: str) -> Export:
-    from openpyxl import Workbook  # imported on use: only exports need it
-    from openpyxl.styles import Font
+    # XlsxWriter in constant-memory mode streams rows to the file: an export of 20,000
+    # applications takes about a second, several times faster than openpyxl (bench/queries.py).
+    import xlsxwriter  # imported on use: only exports need it
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = t.gettext("Applications")[:31]
-    sheet.append(headers(t))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in data:
-        sheet.append([row[key] for key, _ in COLUMNS])
-    for column in ("J", "M"):  # the two times
-        for cell in sheet[column][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    sheet.freeze_panes = "A2"
-    for index, (key, _) in enumerate(COLUMNS, 1):
-        width = max([len(str(r[key] or "")) for r in data] + [12])
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 40)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = workbook.add_worksheet(t.gettext("Applications")[:31])
+    bold = workbook.add_format({"bold": True})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.freeze_panes(1, 0)
+    for index, (key, _) in enumerate(COLUMNS):
+        width = max([len(str(r[key] or "")) for r in data] + [12])
+        sheet.set_column(index, index, min(width + 2, 40))
+    sheet.write_row(0, 0, headers(t), bold)
+    for number, row in enumerate(data, 1):
+        for index, (key, _) in enumerate(COLUMNS):
+            value = row[key]
+            if isinstance(value, datetime):
+                sheet.write_datetime(number, index, value, when)
+            elif value is not None and value != "":
+                sheet.write(number, index, value)
+    workbook.close()
     return Export(
         f"{stem}.xlsx",
         buffer.getvalue(),
