@@ -9,7 +9,11 @@ Behaviour (what a person does, and what the benchmark documents):
   seconds of the restart, the family sends nothing new on its own: it asks where it stands,
   like a person would: /start before the check, «✅ Check eligibility» during the check,
   «📝 Apply» during the business plan (the bot's documented resume entries). It then waits
-  until the chat has been quiet for ``quiet`` seconds and answers the newest question shown.
+  for the bot's answer to *that* request («Welcome back!…», an introduction, the menu), waits
+  until the chat has been quiet for ``quiet`` seconds, and answers the question shown after
+  the newest such answer. Late replies to its earlier updates come before it (the bot keeps
+  each chat in order) and are ignored: acting on them, then seeing the question again, would
+  answer the same question twice.
   Without a restart it waits up to ``step_timeout`` before asking (counted as a stall). If
   the bot answers with its error apology ("Sorry, something went wrong. Please try again"),
   the family asks at once (counted as an apology: the update failed, nothing was stored).
@@ -40,9 +44,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    grace: float = 5.0  # after a restart, how long to wait for the reply before asking
-    quiet: float = 0.5  # after asking, the chat must be quiet this long before answering
-    step_timeout: float = 30.0  # no restart: how long a reply may take before asking
+    grace: float = 10.0  # after a restart, how long to wait for the reply before asking
+    quiet: float = 1.0  # after asking: no new bot message for this long before answering
+    step_timeout: float = 120.0  # no restart: how long a reply may take before asking
     max_resumes: int = 40  # a family that has to ask more often than this gives up
 
 
@@ -172,17 +176,24 @@ class CrashFamily:
         return None
 
     async def _resume(self) -> Screen | None:
-        """Ask where it stands; the newest screen once the chat is quiet."""
+        """Ask where it stands; the first screen from the bot's answer to that request."""
         await self._push(lambda: self.user.send(self.script.resume[self.phase]), request=True)
 
-        def settled() -> Screen | None:
-            screen = self._new_screen()
-            if screen is None:
+        def answered() -> Screen | None:
+            messages, script, phase = self.chat.bot_messages, self.script, self.phase
+            if not messages or time.monotonic() - messages[-1].sent_at < self.timing.quiet:
+                return None  # the bot may still be answering
+            start = next(
+                (i for i in range(len(messages) - 1, self._mark - 1, -1)
+                 if script.answers_resume(messages[i], phase)),
+                None,
+            )  # fmt: skip
+            if start is None:
                 return None
-            last_sent = self.chat.bot_messages[-1].sent_at
-            return screen if time.monotonic() - last_sent >= self.timing.quiet else None
+            screens = (script.read(m, phase) for m in messages[start:])
+            return next((screen for screen in screens if screen is not None), None)
 
-        screen = await self._wait(settled)
+        screen = await self._wait(answered)
         self.log.reshown += screen is not None
         return screen
 

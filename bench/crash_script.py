@@ -32,6 +32,30 @@ Phase = Literal["start", "eligibility", "plan", "done"]
 NOT_STORED = object()  # navigation (Add an item, the verdict's button): nothing to check
 UPLOADED = object()  # an upload: the file_id the family sent is the expected value
 REF = re.compile(r"SC-\d{4}-\d+")
+# The bot's own msgids (handlers/eligibility.py, handlers/plan.py) of the first message it
+# sends in reply to a resume entry. If one is reworded, families no longer recognise the
+# reply and fail loudly ("asked N times where it stands").
+_RESUME_REPLIES = {
+    "eligibility": (
+        "Welcome back! The check continues where you stopped.",
+        "✅ Let us check whether your family can apply for the social contract: a few short "
+        "questions, about two minutes. Most are answered with buttons.\n\n"
+        "Important to know first: {months} after the contract is signed, the family stops "
+        "receiving the «үй-бүлөгө көмөк» benefit for {years}.\n\n"
+        "Each answer is saved at once. /back goes to the previous question, /cancel stops "
+        "the check.",
+    ),
+    "plan": (
+        "Welcome back! We continue where you stopped.",
+        "Let us write your business plan and the application for a grant of up to {amount}.\n\n"
+        "Important: {months} after the social contract is signed, the family stops receiving "
+        "the «үй-бүлөгө көмөк» benefit for {years}.\n\n"
+        "Each answer is saved at once: you can stop and come back at any time. "
+        "/back goes to the previous question, /cancel deletes the draft.",
+        "You already have an open application {ref}. A family can have only one "
+        "open application at a time; see «📄 My application» for its status.",
+    ),
+}
 _MARKS = ("✓ ", "✅ ", "▫️ ")
 PHONE = "996555123456"
 
@@ -81,7 +105,9 @@ class Script:
         plan = [k for k in self.answers if k.startswith("plan.")]
         self.order = ["language", "menu", *eligibility, "verdict", *plan, "review", "done"]
         self._next = dict(zip(self.order, self.order[1:], strict=False))
-        self.full_name_label, self.field_labels, self.item_label, self.apology = _labels(language)
+        labels_of = _labels(language)
+        self.full_name_label, self.field_labels, self.item_label, self.apology = labels_of[:4]
+        self.resume_replies: dict[str, tuple[str, ...]] = labels_of[4]
 
     @staticmethod
     def _answers(
@@ -166,6 +192,13 @@ class Script:
 
     # -- reading a screen ----------------------------------------------------------------------
 
+    def answers_resume(self, message: BotMessage, phase: Phase) -> bool:
+        """Whether the bot is answering the family's resume entry with this message (before
+        the check: /start's picker or menu, which are screens themselves)."""
+        if phase == "start":
+            return self.read(message, phase) is not None
+        return message.content.startswith(self.resume_replies.get(phase, ()))
+
     def read(self, message: BotMessage, phase: Phase) -> Screen | None:
         """The screen this message is, for a family in ``phase``; None if it asks nothing."""
         datas = [data for row in message.inline_buttons for _, data in row if data]
@@ -211,17 +244,22 @@ class Script:
 
 
 @functools.cache
-def _labels(language: str) -> tuple[str, dict[str, str], str, str]:
+def _labels(language: str) -> tuple[str, dict[str, str], str, str, dict[str, tuple[str, ...]]]:
     """The full-name question, the budget item's fields and "Item {n}", as the bot words them
-    (its own catalogs: these screens carry no question id in their buttons), and the error
-    handler's apology (handlers/fallback.py)."""
+    (its own catalogs: these screens carry no question id in their buttons), the error
+    handler's apology (handlers/fallback.py), and the start of each resume reply (the text
+    before its first placeholder)."""
     t = I18n().get(language)
     form = build_plan_form(150_000)  # labels only: the grant amount does not matter
     full_name, budget = form.question("full_name"), form.question("budget")
     assert full_name is not None and budget is not None
     fields = {f.id: t.gettext(f.label) for f in budget.fields}
     apology = t.gettext("Sorry, something went wrong. Please try again in a minute.")
-    return t.gettext(full_name.label), fields, t.gettext("Item {n}"), apology
+    resume = {
+        phase: tuple(t.gettext(msgid).split("{", 1)[0] for msgid in msgids)
+        for phase, msgids in _RESUME_REPLIES.items()
+    }
+    return t.gettext(full_name.label), fields, t.gettext("Item {n}"), apology, resume
 
 
 def _asks_contact(message: BotMessage) -> bool:
