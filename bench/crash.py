@@ -37,6 +37,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +227,11 @@ def summarise(
     unknown = [uid for uid, state in stored.deliveries.items() if state == "unknown"]
     unexplained = [uid for uid in broadcast.missing if stored.deliveries.get(uid) != "unknown"]
     wrong = [line for f in logs.values() for line in f.wrong]
-    for line in [*answers.examples, *wrong[:5], *duplicates.examples]:
+    for line in answers.examples:
+        log(f"[crash] violation: {line}")
+    for line, times in Counter(wrong).most_common(10):
+        log(f"[crash] violation: {line} ({times}x)")
+    for line in duplicates.examples:
         log(f"[crash] violation: {line}")
     for note in [n for f in logs.values() for n in f.stall_notes][:5]:
         log(f"[crash] stall: {note}")

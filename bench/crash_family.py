@@ -158,8 +158,8 @@ class CrashFamily:
         self.log.stall_notes.append(f"after {last} (update {self._update_id}): {since}")
 
     def _apologised(self) -> bool:
-        apology = self.script.apology
-        return any(m.content == apology for m in self.chat.bot_messages[self._mark :])
+        apologies = self.script.apologies
+        return any(m.content in apologies for m in self.chat.bot_messages[self._mark :])
 
     def _new_screen(self) -> Screen | None:
         """The newest screen since the last update (or the option just ticked, in place)."""

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bench.intake_family import pin_for
-from bot.i18n import I18n
+from bot.i18n import LANGUAGES, I18n
 from bot.plan.questions import build_plan_form
 from tests.fakebot.models import BotMessage
 
@@ -106,7 +106,7 @@ class Script:
         self.order = ["language", "menu", *eligibility, "verdict", *plan, "review", "done"]
         self._next = dict(zip(self.order, self.order[1:], strict=False))
         labels_of = _labels(language)
-        self.full_name_label, self.field_labels, self.item_label, self.apology = labels_of[:4]
+        self.full_name_label, self.field_labels, self.item_label, self.apologies = labels_of[:4]
         self.resume_replies: dict[str, tuple[str, ...]] = labels_of[4]
 
     @staticmethod
@@ -244,7 +244,9 @@ class Script:
 
 
 @functools.cache
-def _labels(language: str) -> tuple[str, dict[str, str], str, str, dict[str, tuple[str, ...]]]:
+def _labels(
+    language: str,
+) -> tuple[str, dict[str, str], str, tuple[str, ...], dict[str, tuple[str, ...]]]:
     """The full-name question, the budget item's fields and "Item {n}", as the bot words them
     (its own catalogs: these screens carry no question id in their buttons), the error
     handler's apology (handlers/fallback.py), and the start of each resume reply (the text
@@ -254,12 +256,14 @@ def _labels(language: str) -> tuple[str, dict[str, str], str, str, dict[str, tup
     full_name, budget = form.question("full_name"), form.question("budget")
     assert full_name is not None and budget is not None
     fields = {f.id: t.gettext(f.label) for f in budget.fields}
-    apology = t.gettext("Sorry, something went wrong. Please try again in a minute.")
+    # In either language: the error handler does not always know the family's language.
+    apology = "Sorry, something went wrong. Please try again in a minute."
+    apologies = tuple(I18n().get(lang).gettext(apology) for lang in LANGUAGES)
     resume = {
         phase: tuple(t.gettext(msgid).split("{", 1)[0] for msgid in msgids)
         for phase, msgids in _RESUME_REPLIES.items()
     }
-    return t.gettext(full_name.label), fields, t.gettext("Item {n}"), apology, resume
+    return t.gettext(full_name.label), fields, t.gettext("Item {n}"), apologies, resume
 
 
 def _asks_contact(message: BotMessage) -> bool:
