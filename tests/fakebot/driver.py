@@ -17,7 +17,9 @@ from .formatting import utf16_len
 from .models import JSON, BotMessage, CallbackAnswer, UpdateRecord
 from .state import ChatState, ServerState
 
-DEFAULT_TIMEOUT = 5.0
+# Generous: a reply normally comes in milliseconds, but a loaded CI machine can stall for
+# seconds, and a wait returns as soon as the messages arrive.
+DEFAULT_TIMEOUT = 20.0
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 # A few bytes that look like the right format; handlers rarely decode them.
 _FAKE_VOICE = b"OggS\x00\x02" + bytes(58)
