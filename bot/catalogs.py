@@ -90,6 +90,7 @@ def update(templates: dict[str, Catalog]) -> None:
                 catalog = Catalog(locale=language, domain=domain, charset="utf-8")
             # No fuzzy guesses: a near-match translation shown to a family would be wrong.
             catalog.update(template, no_fuzzy_matching=True)
+            catalog.fuzzy = False  # the header is ours, not a guess: never mark it fuzzy
             with path.open("wb") as fp:
                 write_po(fp, catalog, width=99, ignore_obsolete=True)
 
