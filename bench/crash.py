@@ -20,7 +20,8 @@ Checked (bench/crash_checks.py, bench/crash_broadcast.py):
   broadcast_duplicates / broadcast_missing  families that got the announcement twice / never;
                          the sender promises at most once, and a miss only for a delivery in
                          flight at a kill (state unknown): broadcast_missing_unexplained counts
-                         misses outside that promise.
+                         misses outside that promise; broadcast_finished is false if the
+                         bot had not finished it after --broadcast-timeout seconds.
   updates_lost           updates of the families the bot never logged: fetched (and so
                          confirmed to Telegram by the next getUpdates) but not yet handled when
                          the bot was killed. Not an answer loss: it was never acknowledged.
@@ -80,7 +81,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     defaults = Timing()
     parser.add_argument("--grace", type=float, default=defaults.grace, help="see crash_family")
     parser.add_argument("--step-timeout", type=float, default=defaults.step_timeout)
-    parser.add_argument("--timeout", type=float, default=1800.0, help="per phase, seconds")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="questionnaires, s")
+    parser.add_argument(
+        "--broadcast-timeout",
+        type=float,
+        default=300.0,
+        help="give up waiting for the broadcast after this many seconds (reported)",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep logs and SQLite here")
     args = parser.parse_args(argv)
     if args.families < 1 or args.kills < 0 or args.broadcast_kills < 0:
@@ -184,7 +191,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 languages,
                 kills=args.broadcast_kills,
                 rng=rng,
-                timeout=args.timeout,
+                timeout=args.broadcast_timeout,
             )
             await settle(server)
         finally:
@@ -252,6 +259,7 @@ def summarise(
         "broadcast_recipients": broadcast.recipients,
         "broadcast_duplicates": broadcast.duplicates,
         "broadcast_missing": len(broadcast.missing),
+        "broadcast_finished": broadcast.finished,
         "elapsed_s": 0.0,  # set by the caller: the whole run
         "database": args.database,
         "seed": args.seed,
@@ -278,6 +286,7 @@ def ok(report: dict[str, Any]) -> bool:
         and report["duplicate_messages_seen"] == 0
         and report["broadcast_duplicates"] == 0
         and report["broadcast_missing_unexplained"] == 0
+        and report["broadcast_finished"]
         and report["finished_families"] == report["families"]
     )
 

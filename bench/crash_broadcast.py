@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class BroadcastResult:
     recipients: int  # deliveries the bot listed
     duplicates: int  # families that received it more than once
     missing: list[int]  # families that never received it
+    finished: bool  # the bot marked it done (else it was still open when we gave up)
 
 
 async def prepare_admin(server: FakeTelegramServer) -> FakeUser:
@@ -133,9 +135,12 @@ async def run_broadcast(
         )
         deadline = time.monotonic() + timeout
         try:
-            while not await _done(engine, broadcast_id):
+            # A broadcast that never finishes is a finding to report, not a reason to lose
+            # the questionnaire results: give up after ``timeout`` and count what arrived.
+            while not (done := await _done(engine, broadcast_id)):
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the broadcast did not finish in time\n" + bot.tail())
+                    print(f"[crash] the broadcast is not done after {timeout:g}s", file=sys.stderr)
+                    break
                 await asyncio.sleep(0.25)
         finally:
             finished = True
@@ -151,6 +156,7 @@ async def run_broadcast(
         recipients=recipients,
         duplicates=sum(1 for n in with_copies.values() if n > 1),
         missing=[uid for uid, n in with_copies.items() if n == 0],
+        finished=done,
     )
 
 

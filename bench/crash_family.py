@@ -128,14 +128,12 @@ class CrashFamily:
 
     async def _wait(self, ready: Callable[[], T | None]) -> T | None:
         """``ready()``'s value once there is one; None when the family should ask instead."""
-        restarted_during_wait = False
         while True:
             found = ready()
             bot, now = self.bot, time.monotonic()
-            restarted = bot.ready_at > self._sent_at
-            restarted_during_wait = restarted_during_wait or restarted
+            restarted = bot.ready_at > self._sent_at  # a new life since the last update
             if found is not None:
-                if restarted_during_wait:
+                if restarted:
                     self.log.waits_over_restart.append((self._update_id, True))
                 return found
             if self._apologised():
