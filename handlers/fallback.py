@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import BotContext
+from bot.i18n import negotiate
 from handlers.keyboards import main_menu
 
 _LOG = logging.getLogger(__name__)
@@ -41,6 +42,15 @@ async def on_error(update: object, context: BotContext) -> None:
     _LOG.error("error while handling an update of user %s", user_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    # PTB gives the error handler a fresh context: find the user's language again.
+    user = update.effective_user
+    if user is not None:
+        cached = context.services.cached_user(user.id)
+        context.language = (
+            (cached.language if cached else None)
+            or negotiate(user.language_code)
+            or context.services.settings.default_language
+        )
     try:
         await context.bot.send_message(
             update.effective_chat.id,
