@@ -29,6 +29,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         # False while the family has not picked a language (we speak the pre-selected one).
         self.language_chosen = False
         self.pending_log: list[MessageLog] = []
+        # False only for a user known to be a family: staff-only input consumers skip them.
+        self.is_staff = True
 
     @property
     def services(self) -> Services:

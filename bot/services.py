@@ -16,9 +16,9 @@ from bot.eligibility.program import Program
 from bot.eligibility.rules import Ruleset
 from bot.flood import FloodGuard
 from bot.i18n import I18n
+from bot.transcript_writer import TranscriptWriter
 from db.base import utcnow
 from db.models import MessageLog
-from db.repo.messages import add_entries
 
 if TYPE_CHECKING:
     from bot.broadcast.worker import BroadcastWorker
@@ -37,6 +37,8 @@ def user_cache_seconds(database_url: str) -> float:
 class CachedUser:
     language: str | None
     expires: float
+    # Caseworker or admin. Only a family (False) lets the staff-only input consumers be skipped.
+    staff: bool = True
 
 
 @dataclass
@@ -55,6 +57,11 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     # This process's broadcast sender (issue 6), set while the application runs.
     broadcasts: BroadcastWorker | None = None
+    # Outbound log rows, committed in groups (bot/transcript_writer.py).
+    transcripts: TranscriptWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.transcripts = TranscriptWriter(self.transaction)
 
     def now(self) -> datetime:
         return self.clock()
@@ -65,11 +72,21 @@ class Services:
             return None
         return entry
 
-    def remember_user(self, user_id: int, language: str | None) -> None:
+    def remember_user(
+        self, user_id: int, language: str | None, *, staff: bool | None = None
+    ) -> None:
+        """Cache the language; `staff` None keeps what was known (unknown counts as staff)."""
+        if staff is None:
+            known = self.users.get(user_id)
+            staff = known.staff if known is not None else True
         if len(self.users) > 100_000:  # bound memory; a miss only costs one upsert
             self.users.clear()
         ttl = user_cache_seconds(self.settings.database_url)
-        self.users[user_id] = CachedUser(language, time.monotonic() + ttl)
+        self.users[user_id] = CachedUser(language, time.monotonic() + ttl, staff)
+
+    def forget_user(self, user_id: int) -> None:
+        """The user's role or language changed elsewhere: read it again on the next update."""
+        self.users.pop(user_id, None)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -78,9 +95,11 @@ class Services:
             yield session
 
     async def log_outbound(self, entries: list[MessageLog]) -> None:
-        """Persist what the bot showed a user (called by TranscribingBot after each send)."""
-        async with self.transaction() as session:
-            add_entries(session, entries)
+        """Persist what the bot showed a user (called by TranscribingBot after each send).
+
+        Returns once the rows are committed; concurrent replies share one commit.
+        """
+        await self.transcripts(entries)
 
 
 class BotData:

@@ -51,6 +51,13 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
     if database_url.startswith("sqlite"):
         prepare_sqlite_file(database_url)
+        # SQLite has one writer. With several pooled connections, a transaction that read first
+        # and then writes fails at once with "database is locked" when another connection wrote
+        # in between (busy_timeout cannot help a deferred transaction's upgrade). One connection
+        # queues units of work in the pool instead, in order and without polling for the lock.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -114,8 +114,8 @@ async def press_broadcast_button(update: Update, context: BotContext) -> None:
 async def consume_broadcast_input(update: Update, context: BotContext) -> bool:
     """Free input: the text, attachment or time an admin's draft is waiting for."""
     user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return False
+    if user is None or message is None or not context.is_staff:
+        return False  # only admins have drafts
     since = context.services.now() - DRAFT_TTL
     # Every family's typed message passes here: a plain read first, no unit of work unless
     # this user has a draft waiting for input (only admins ever do).

@@ -143,6 +143,7 @@ async def add_caseworker_by_id(update: Update, context: BotContext, text: str) -
     if new_id is None:
         await reply(update, context, context._("That is not a Telegram user id (digits only)."))
         return
+    context.services.forget_user(new_id)  # its cached "family" flag is wrong now
     if role is Role.ADMIN:
         await reply(update, context, context._("This person is an administrator already."))
         return
@@ -204,7 +205,7 @@ async def accept_invite(update: Update, context: BotContext) -> None:
         _LOG.warning("user %s opened an invalid or used invite link", user.id)
         await reply(update, context, context._("This invite link is not valid any more."))
         return
-    context.services.remember_user(user.id, context.language)
+    context.services.remember_user(user.id, context.language, staff=True)
     _LOG.info("user %s accepted the invite of admin %s", user.id, invite.created_by)
     await reply(
         update,

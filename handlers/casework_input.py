@@ -32,8 +32,8 @@ TEXT_KINDS = {"reject_reason", "info_question", "note", "find", "add_caseworker"
 async def consume_staff_input(update: Update, context: BotContext) -> bool:
     """Take the message if the sender (staff) was asked for something; True when handled."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return False
+    if message is None or user is None or not context.is_staff:
+        return False  # a family's message: no staff prompt can be waiting for it
     content = content_of(message)
     if content is None:
         return False

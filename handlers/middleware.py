@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.i18n import negotiate
 from bot.transcript import inbound_entry
+from db.enums import Role
 from db.repo.messages import add_entries
 from db.repo.users import upsert_user
 from handlers.redelivery import is_redelivery
@@ -42,9 +43,11 @@ async def track_user(update: Update, context: BotContext) -> None:
                 admin_ids=services.settings.admin_ids,
             )
             language = row.language
-        services.remember_user(user.id, language)
+            staff = row.role is not Role.APPLICANT
+        services.remember_user(user.id, language, staff=staff)
     else:
-        language = cached.language
+        language, staff = cached.language, cached.staff
+    context.is_staff = staff
     context.language_chosen = language is not None
     context.language = (
         language or negotiate(user.language_code) or services.settings.default_language

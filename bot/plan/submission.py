@@ -6,6 +6,7 @@ database's partial unique index uq_applications_open_pin (the race between two i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,7 +121,11 @@ async def submit_plan(
                 mime_type=upload.get("mime_type"),
                 size=upload.get("size"),
             )
-    pdf = render_plan_pdf(t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled)
+    # fpdf2 is pure Python (about 0.1-0.2 s a plan): in a thread, other families' updates
+    # keep being answered meanwhile.
+    pdf = await asyncio.to_thread(
+        render_plan_pdf, t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled
+    )
     add_document(
         session,
         application.id,
