@@ -198,8 +198,7 @@ def register(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
         [
             casework_input.consume_staff_input,
             broadcast.consume_broadcast_input,  # an admin's text, attachment or time
-            casework_family.consume_info_answer,
-            casework_family.consume_relay_reply,
+            casework_family.consume_family_message,  # info answer, then caseworker chat
             forms.consume_form_input,
         ]
     )

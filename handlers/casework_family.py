@@ -114,22 +114,14 @@ async def _tell_caseworker(context: BotContext, caseworker_id: int, what: str, r
         await notify.send_text(context.bot, context.services, caseworker_id, text)
 
 
-async def consume_info_answer(update: Update, context: BotContext) -> bool:
-    """A family's answer to a caseworker's info request (text or a file).
+async def consume_family_message(update: Update, context: BotContext) -> bool:
+    """A family's answer to a caseworker's info request, or its message in an open conversation.
 
     Runs before the questionnaire: the family was asked something by a person, and the
-    questionnaire must not swallow the answer.
+    questionnaire must not swallow the answer (see family.take_family_message). One unit of
+    work for both checks: every typed message of every family passes here.
     """
-    return await _take(update, context, family.take_info_answer)
-
-
-async def consume_relay_reply(update: Update, context: BotContext) -> bool:
-    """A family's message while a conversation with its caseworker is open.
-
-    Runs before the questionnaire, but a family that worked on a form (e.g. /check) after the
-    conversation's last message answers the form (see family.take_relay_message).
-    """
-    return await _take(update, context, family.take_relay_message)
+    return await _take(update, context, family.take_family_message)
 
 
 Taker = Callable[[AsyncSession, int, Content, datetime], Awaitable[family.FamilyReply | None]]

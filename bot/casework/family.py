@@ -70,9 +70,7 @@ async def take_info_answer(
     The answer is stored (a file as a Document of the application), the application goes back
     to "in review", and it goes to the caseworker who asked.
     """
-    for application in await cases.family_applications(session, user_id):
-        if application.status is not Status.NEEDS_INFO:
-            continue
+    for application in await conversations.applications_needing_info(session, user_id):
         request = await conversations.open_info_request(session, application.id)
         if request is None:
             continue
@@ -105,6 +103,16 @@ async def take_info_answer(
         caseworker = request.asked_by or application.assigned_to
         return FamilyReply(application, "info_answer", caseworker, request.question)
     return None
+
+
+async def take_family_message(
+    session: AsyncSession, user_id: int, content: Content, now: datetime
+) -> FamilyReply | None:
+    """An answer to an open info request first; otherwise a message of an open conversation."""
+    taken = await take_info_answer(session, user_id, content, now)
+    if taken is None:
+        taken = await take_relay_message(session, user_id, content, now)
+    return taken
 
 
 async def take_relay_message(

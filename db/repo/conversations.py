@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.enums import Status
 from db.models import (
     Application,
     CaseNote,
@@ -214,5 +215,18 @@ def add_notice(session: AsyncSession, application_id: int, chat_id: int, message
 async def notices(session: AsyncSession, application_id: int) -> list[CaseNotice]:
     rows = await session.scalars(
         select(CaseNotice).where(CaseNotice.application_id == application_id)
+    )
+    return list(rows)
+
+
+async def applications_needing_info(session: AsyncSession, user_id: int) -> list[Application]:
+    """The family's applications waiting for its answer (status NEEDS_INFO), newest first.
+
+    Asked for every message a family types, so the status is filtered in SQL.
+    """
+    rows = await session.scalars(
+        select(Application)
+        .where(Application.user_id == user_id, Application.status == Status.NEEDS_INFO)
+        .order_by(Application.id.desc())
     )
     return list(rows)
