@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MessageLog
-from db.repo.messages import add_entries
+from db.repo.messages import insert_entries
 
 _LOG = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class TranscriptWriter:
             rows = [row for entries, _ in batch for row in entries]
             try:
                 async with self._transaction() as session:
-                    add_entries(session, rows)
+                    await insert_entries(session, rows)
             except Exception as error:  # each waiter logs it; the messages themselves went out
                 for _, future in batch:
                     if not future.done():

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import Direction, MessageLog
 
 
 def add_entries(session: AsyncSession, entries: Sequence[MessageLog]) -> None:
     """Queue log rows on the session; they commit with the caller's unit of work."""
     session.add_all(entries)
+
+
+_INSERTED = tuple(column.key for column in MessageLog.__table__.columns if column.key != "id")
+
+
+async def insert_entries(session: AsyncSession, entries: Sequence[MessageLog]) -> None:
+    """Insert many log rows in one executemany statement, without reading their ids back.
+
+    The ORM's add_all sends one INSERT per row when rows leave different columns unset; every
+    row here names every column, so they go as one batch.
+    """
+    if not entries:
+        return
+    now = utcnow()
+    rows = [{key: getattr(entry, key) for key in _INSERTED} for entry in entries]
+    for row in rows:
+        if row["created_at"] is None:
+            row["created_at"] = now
+    await session.execute(insert(MessageLog), rows)
 
 
 async def transcript(session: AsyncSession, chat_id: int, limit: int = 200) -> list[MessageLog]:
