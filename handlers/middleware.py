@@ -81,6 +81,11 @@ async def flush_inbound_log(update: Update, context: BotContext) -> None:
     """Group 1: log the inbound message if no handler's unit of work already did."""
     if not context.pending_log:
         return
-    async with context.services.transaction() as session:
-        add_entries(session, context.pending_log)
-    context.pending_log = []
+    entries, context.pending_log = context.pending_log, []
+    try:
+        async with context.services.transaction() as session:
+            add_entries(session, entries)
+    except Exception:
+        # After a handler failed (say, the database was busy) the family already got one
+        # apology from the error handler; a failing log write must not send a second.
+        _LOG.exception("could not log the inbound message of update %s", update.update_id)
