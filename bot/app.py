@@ -21,9 +21,11 @@ from bot.eligibility.program import DEFAULT_RULESET
 from bot.flood import FloodGuard
 from bot.i18n import LANGUAGES, I18n
 from bot.logging_bot import TranscribingBot
+from bot.polling import polling
 from bot.services import BotData, Services
 from bot.update_processor import PerChatUpdateProcessor
 from db.engine import create_engine, create_session_factory
+from db.repo.messages import newest_update_id
 
 _LOG = logging.getLogger(__name__)
 
@@ -84,7 +86,21 @@ def build_application(settings: Settings, services: Services | None = None) -> B
 
 async def _post_init(app: BotApplication) -> None:
     await register_commands(app)
+    await set_redelivery_floor(app.bot_data.services)
     await start_broadcasts(app)
+
+
+async def set_redelivery_floor(services: Services) -> None:
+    """Long polling: only updates up to the newest one logged so far can come again.
+
+    Checking every update for a redelivery cost a transaction each; after a restart only the
+    few that an earlier process saw need it. Webhooks: Telegram may retry any update, on any
+    instance, so every update is checked.
+    """
+    if services.settings.webhook_url:
+        return
+    async with services.transaction() as session:
+        services.redelivery_floor = await newest_update_id(session)
 
 
 async def _post_stop(app: BotApplication) -> None:
@@ -113,22 +129,9 @@ async def _post_shutdown(app: BotApplication) -> None:
 async def running(app: BotApplication, *, poll_timeout: float = 10.0) -> AsyncIterator[None]:
     """Run the bot with long polling inside an existing event loop (tests, benchmarks).
 
-    Does what run_polling does, minus signal handling and owning the loop: post_init, polling,
-    then on exit a graceful stop (in-flight updates finish) and post_shutdown.
+    Does what `python -m bot` does, minus signal handling and owning the loop: post_init,
+    polling that confirms an update only once it was processed (bot/polling.py), then on exit
+    a graceful stop (in-flight updates finish and are confirmed) and post_shutdown.
     """
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout))
-    await app.start()
-    try:
+    async with polling(app, poll_timeout=poll_timeout):
         yield
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)

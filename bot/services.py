@@ -57,6 +57,9 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     # This process's broadcast sender (issue 6), set while the application runs.
     broadcasts: BroadcastWorker | None = None
+    # Long polling: updates above this id were never seen by an earlier process, so they
+    # cannot be redeliveries (set at start-up). None (webhooks): any update may come again.
+    redelivery_floor: int | None = None
     # Outbound log rows, committed in groups (bot/transcript_writer.py).
     transcripts: TranscriptWriter = field(init=False)
 
@@ -83,6 +86,10 @@ class Services:
             self.users.clear()
         ttl = user_cache_seconds(self.settings.database_url)
         self.users[user_id] = CachedUser(language, time.monotonic() + ttl, staff)
+
+    def may_be_redelivered(self, update_id: int) -> bool:
+        """Whether an earlier process (or instance) may have processed this update already."""
+        return self.redelivery_floor is None or update_id <= self.redelivery_floor
 
     def forget_user(self, user_id: int) -> None:
         """The user's role or language changed elsewhere: read it again on the next update."""

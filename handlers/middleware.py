@@ -53,7 +53,7 @@ async def track_user(update: Update, context: BotContext) -> None:
         language or negotiate(user.language_code) or services.settings.default_language
     )
     if entry is not None:
-        if await is_redelivery(update, context):
+        if services.may_be_redelivered(update.update_id) and await is_redelivery(update, context):
             raise ApplicationHandlerStop  # applied once already; see handlers/redelivery.py
         context.pending_log.append(entry)
 

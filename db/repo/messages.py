@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -68,3 +68,9 @@ async def answered_after(session: AsyncSession, chat_id: int, log_id: int) -> bo
         .limit(1)
     )
     return found is not None
+
+
+async def newest_update_id(session: AsyncSession) -> int:
+    """The highest update id ever logged (0 for none)."""
+    newest = await session.scalar(select(func.max(MessageLog.update_id)))
+    return int(newest or 0)
