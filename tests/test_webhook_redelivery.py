@@ -38,11 +38,13 @@ async def test_a_retried_webhook_update_is_not_applied_to_the_next_question(
     await server.wait_idle()
 
     # The same update again, as Telegram sends it when the first 200 was lost.
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
             f"{base}/tg/hook", json=record.payload, headers={SECRET_HEADER: SECRET}
-        ) as response:
-            assert response.status == 200
+        ) as response,
+    ):
+        assert response.status == 200
     await server.wait_idle()
     await user.expect_silence(0.5)  # applied again, it would have been answered (or refused)
 
