@@ -109,6 +109,8 @@ async def take_family_message(
     session: AsyncSession, user_id: int, content: Content, now: datetime
 ) -> FamilyReply | None:
     """An answer to an open info request first; otherwise a message of an open conversation."""
+    if not await conversations.caseworker_waiting(session, user_id, now - RELAY_IDLE):
+        return None
     taken = await take_info_answer(session, user_id, content, now)
     if taken is None:
         taken = await take_relay_message(session, user_id, content, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Status
@@ -230,3 +230,23 @@ async def applications_needing_info(session: AsyncSession, user_id: int) -> list
         .order_by(Application.id.desc())
     )
     return list(rows)
+
+
+async def caseworker_waiting(session: AsyncSession, user_id: int, idle_since: datetime) -> bool:
+    """Does a caseworker wait for this family: an info request, or a conversation active since
+    `idle_since`? One statement, for every message a family types; usually the answer is no."""
+    info = (
+        select(Application.id)
+        .where(Application.user_id == user_id, Application.status == Status.NEEDS_INFO)
+        .exists()
+    )
+    talk = (
+        select(RelayConversation.application_id)
+        .where(
+            RelayConversation.family_user_id == user_id,
+            RelayConversation.closed_at.is_(None),
+            RelayConversation.last_message_at > idle_since,
+        )
+        .exists()
+    )
+    return bool(await session.scalar(select(or_(info, talk))))
