@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.eligibility.program import Program
@@ -94,6 +94,12 @@ class Services:
     def forget_user(self, user_id: int) -> None:
         """The user's role or language changed elsewhere: read it again on the next update."""
         self.users.pop(user_id, None)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for single-statement reads, without BEGIN/COMMIT round trips."""
+        async with self.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            yield conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -13,7 +13,7 @@ from bot.i18n import negotiate
 from bot.transcript import inbound_entry
 from db.enums import Role
 from db.repo.messages import add_entries
-from db.repo.users import upsert_user
+from db.repo.users import current_profile, upsert_user
 from handlers.redelivery import is_redelivery
 
 _LOG = logging.getLogger(__name__)
@@ -33,17 +33,16 @@ async def track_user(update: Update, context: BotContext) -> None:
     services = context.services
     cached = services.cached_user(user.id)
     if cached is None:
-        async with services.transaction() as session:
-            row = await upsert_user(
-                session,
-                user.id,
-                first_name=user.first_name or "",
-                last_name=user.last_name,
-                username=user.username,
-                admin_ids=services.settings.admin_ids,
-            )
-            language = row.language
-            staff = row.role is not Role.APPLICANT
+        names = (user.first_name or "", user.last_name, user.username)
+        admin_ids = services.settings.admin_ids
+        # Usually nothing about the user changed: one read without a transaction.
+        async with services.reading() as connection:
+            known = await current_profile(connection, user.id, *names, admin_ids=admin_ids)
+        if known is None:
+            async with services.transaction() as session:
+                row = await upsert_user(session, user.id, *names, admin_ids=admin_ids)
+                known = row.language, row.role
+        language, staff = known[0], known[1] is not Role.APPLICANT
         services.remember_user(user.id, language, staff=staff)
     else:
         language, staff = cached.language, cached.staff

@@ -5,13 +5,48 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.base import utcnow
 from db.models import Role, User
 
 # last_seen_at is refreshed at most this often: precise enough for reminders and statistics.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+async def current_profile(
+    connection: AsyncConnection,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    *,
+    admin_ids: frozenset[int] = frozenset(),
+) -> tuple[str | None, Role] | None:
+    """(language, role) when the stored user needs no write (what upsert_user would change is
+    unchanged); None otherwise. One read, no transaction: PostgreSQL asks it on every update."""
+    row = (
+        await connection.execute(
+            select(
+                User.language,
+                User.role,
+                User.first_name,
+                User.last_name,
+                User.username,
+                User.blocked,
+                User.last_seen_at,
+            ).where(User.id == user_id)
+        )
+    ).first()
+    if row is None or row.blocked:
+        return None
+    if (row.first_name, row.last_name, row.username) != (first_name, last_name, username):
+        return None
+    if user_id in admin_ids and row.role is not Role.ADMIN:
+        return None
+    if utcnow() - row.last_seen_at > LAST_SEEN_RESOLUTION:
+        return None
+    return row.language, row.role
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -22,10 +57,10 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 async def upsert_user(
     session: AsyncSession,
     user_id: int,
-    *,
     first_name: str,
     last_name: str | None,
     username: str | None,
+    *,
     admin_ids: frozenset[int] = frozenset(),
 ) -> User:
     """Create the user on first contact, refresh the profile otherwise.
