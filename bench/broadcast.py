@@ -21,6 +21,7 @@ import asyncio
 import ctypes
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -33,6 +34,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.database import DEFAULT_POSTGRES_URL, fresh_database
 from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Broadcast, User
@@ -54,8 +56,12 @@ class Report:
     ratio: float | None  # achieved / limit (None when the server had no limit)
     duplicates: int  # families that got the message more than once
     missing: int  # families that never got it
-    unknown: int  # deliveries the bot recorded as unknown (in flight at a kill)
+    unknown: int  # deliveries the bot recorded as unknown (on the wire at a kill)
     unknown_delivered: int  # ... of which the server did deliver
+    # After a kill, from the bot's log: claimed deliveries its send journal showed never
+    # left (sent again), and answers it held but had not committed yet (recorded, not resent).
+    resent_after_kill: int
+    answers_from_journal: int
     count_429: int
     elapsed_s: float  # first to last delivery
     wall_s: float  # whole run, bot start-ups included
@@ -84,7 +90,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--rate", type=float, default=None, help="the bot's BROADCAST_RATE (default: --limit)"
     )
     parser.add_argument("--in-flight", type=int, default=64, help="BROADCAST_MAX_IN_FLIGHT")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--database-url", default=None, help="default: a fresh database")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="a fresh SQLite file, or a PostgreSQL database created on --postgres-url's server",
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--timeout", type=float, default=600.0)
     return parser.parse_args(argv)
 
@@ -129,6 +142,17 @@ def _die_with_parent() -> None:
     """In the child: SIGKILL it if the benchmark dies (Linux), so no bot is left running."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+_RECOVERED = re.compile(
+    r"(\d+) claimed deliveries never left \(sent again\), (\d+) answers recovered"
+)
+
+
+def recovered_counts(log: str) -> tuple[int, int]:
+    """(resent, answered) summed over the bot's recovery log lines."""
+    found = _RECOVERED.findall(log)
+    return sum(int(a) for a, _ in found), sum(int(b) for _, b in found)
 
 
 class BotProcess:
@@ -262,6 +286,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
         achieved = (len(times) - 1) / elapsed if elapsed > 0 else 0.0
         rusage = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = None if cpu_start is None or cpu_end is None else cpu_end - cpu_start
+        resent, answered = recovered_counts(bot.log.read_text(errors="replace"))
         return Report(
             recipients=args.recipients,
             limit=args.limit,
@@ -272,6 +297,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
             missing=sum(1 for c in counts if c == 0),
             unknown=len(unknown),
             unknown_delivered=sum(1 for uid in unknown if received.get(uid)),
+            resent_after_kill=resent,
+            answers_from_journal=answered,
             count_429=server.count_429,
             elapsed_s=round(elapsed, 2),
             wall_s=round(wall, 2),
@@ -283,12 +310,17 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Rep
         )
 
 
+async def run_in(args: argparse.Namespace, workdir: Path) -> Report:
+    if args.database_url:
+        return await run(args, args.database_url, workdir)
+    async with fresh_database(args.database, workdir, args.postgres_url) as database_url:
+        return await run(args, database_url, workdir)
+
+
 def main(argv: list[str]) -> int:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
-        workdir = Path(tmp)
-        database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
-        report = asyncio.run(run(args, database_url, workdir))
+        report = asyncio.run(run_in(args, Path(tmp)))
     data: dict[str, Any] = asdict(report)
     print(json.dumps(data, ensure_ascii=False))
     return 0

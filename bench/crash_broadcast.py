@@ -7,8 +7,9 @@ number of families that received the message passes a random threshold, and rest
 
 What is checked, from what the fake server delivered to each family (not from what the bot
 believes), against the sender's documented at-most-once guarantee (bot/broadcast/sender.py,
-bot/broadcast/worker.py): no family gets it twice; a family may miss it only if its delivery
-was in flight at a kill (state «unknown»: maybe delivered, never resent).
+bot/broadcast/worker.py, bot/broadcast/README.md): no family gets it twice; a family may miss
+it only if its request was on the wire at a kill (state «unknown»: maybe delivered, never
+resent; claimed deliveries that never left are sent after the restart, by the send journal).
 """
 
 from __future__ import annotations

@@ -48,14 +48,40 @@ def test_pacer_keeps_the_rate_despite_timer_granularity() -> None:
     assert 3000 / now > 0.97 * 300
 
 
+def test_a_late_answer_moves_the_send_later_in_the_window() -> None:
+    """Requests held up at the server were counted late: the next second waits for that."""
+    pacer = Pacer(10)
+    now = 0.0
+    entries = []
+    for _ in range(10):
+        now = pacer.reserve(now)
+        entries.append(pacer.sent(now))
+        pacer.answered(entries[-1], now + 0.05)  # the usual round trip: 50 ms
+    first = entries[0]
+    assert first is not None
+    quiet = pacer.reserve(now)
+    assert quiet < first[0] + 1.1  # answered on time: counted when sent
+    # Same again, but the first request's answer took 300 ms: counted up to 250 ms late.
+    pacer = Pacer(10)
+    pacer.answered(pacer.sent(-1.0), -0.95)  # a round trip seen before: 50 ms
+    now, entries = 0.0, []
+    for index in range(10):
+        now = pacer.reserve(now)
+        entries.append(pacer.sent(now))
+        pacer.answered(entries[-1], now + (0.3 if index == 0 else 0.05))
+    assert pacer.reserve(now) >= 0.25 + 1.0
+
+
 def test_pacer_pauses_on_a_burst_of_429s_only() -> None:
     pacer = Pacer(30)
     pacer.reserve(0.0)
     pacer.flood(0.1, 5.0)
     assert pacer.reserve(0.1) < 1.0  # one 429 is jitter: keep going
-    pacer.flood(0.2, 5.0)
-    pacer.flood(0.3, 5.0)
-    assert pacer.reserve(0.3) >= 5.3  # three within a second: everything waits
+    pacer.flood(0.15, 5.0)  # two: a stall bunched our requests up; still keep going
+    assert pacer.reserve(0.15) < 1.0
+    for at in (0.2, 0.25, 0.3):
+        pacer.flood(at, 5.0)
+    assert pacer.reserve(0.3) >= 5.3  # five within a second: everything waits
 
 
 def test_unlimited_pacer_never_waits() -> None:

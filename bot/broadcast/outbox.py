@@ -29,7 +29,7 @@ _LOG = logging.getLogger(__name__)
 Sink = Callable[[list[MessageLog]], Awaitable[None]]
 _CAPTURE: ContextVar[list[MessageLog] | None] = ContextVar("broadcast_capture", default=None)
 RETRY_PAUSE = 0.5  # seconds before retrying a failed write (database busy or restarting)
-BATCH_SECONDS = 0.05  # results wait at most this long (a crash then costs only "unknown" rows)
+BATCH_SECONDS = 0.05  # results wait at most this long (the send journal has them meanwhile)
 BATCH = 256  # ... or until this many are waiting
 
 

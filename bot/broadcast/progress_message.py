@@ -64,13 +64,12 @@ class ProgressReporter:
         await self.tick(final=True)
 
     async def _loop(self) -> None:
-        await self.tick()
         while True:
-            await asyncio.sleep(self.worker.progress_seconds)
-            try:
+            try:  # a transient database error skips one tick, never the rest
                 await self.tick()
             except Exception:
                 _LOG.exception("progress of broadcast %s failed", self.broadcast_id)
+            await asyncio.sleep(self.worker.progress_seconds)
 
     async def tick(self, *, final: bool = False) -> None:
         worker = self.worker
@@ -85,6 +84,7 @@ class ProgressReporter:
             )
             broadcast = await session.get(Broadcast, self.broadcast_id)
             creator = await session.get(User, self.created_by)
+        worker.seen()
         if not final:
             await worker.recover_dead_peers()
         if state is None or broadcast is None:

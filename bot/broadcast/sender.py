@@ -7,6 +7,9 @@ round trip, so each send is its own task: the Pacer decides when a request may l
 The at-most-once rule: a delivery is only sent after its claim (pending -> sending) committed,
 and a delivery is only put back to pending when the send certainly did not reach Telegram
 (never dispatched, or Telegram refused it). Everything else ends in a final state.
+Each request is written to the send journal (bot/broadcast/journal.py) right before it is
+made and its answer right after, so a kill -9 leaves "maybe delivered" only for the requests
+really on the wire; the rest of the claim is sent again after the restart.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import heapq
 import logging
 import random
+import time
 from collections import deque
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -23,14 +27,15 @@ from telegram import Bot
 
 from bot.broadcast.content import Content, content_for, send_raw
 from bot.broadcast.errors import classify
-from bot.broadcast.outbox import Outbox, capture
+from bot.broadcast.journal import Answer, Journal, Template
+from bot.broadcast.outbox import RETRY_PAUSE, Outbox, capture
 from bot.broadcast.pacing import Pacer
 from bot.broadcast.progress_message import ProgressReporter
 from bot.broadcast.retry import Attempt, Verdict
 from bot.i18n import LANGUAGES
 from db.base import utcnow
 from db.enums import BroadcastState, DeliveryState
-from db.models import Broadcast
+from db.models import Broadcast, MessageLog
 from db.repo import broadcast_deliveries as repo
 from db.repo.broadcast_deliveries import Claimed, Outcome
 
@@ -39,15 +44,20 @@ if TYPE_CHECKING:
 
 _LOG = logging.getLogger(__name__)
 
-# Claim about this much sending time at once (few rows held if we crash), or 3 claim round
-# trips' worth when the database is slow (a busy machine), so the queue never runs dry.
-# Never more than MAX_CLAIM_SECONDS: that many rows become "unknown" if the process dies.
-CLAIM_SECONDS = 0.1
-MAX_CLAIM_SECONDS = 0.3
+# Claim about this much sending time at once, or 3 claim round trips' worth when the database
+# is slow (a busy machine), so the queue never runs dry. Never more than MAX_CLAIM_SECONDS:
+# with several processes the rows are shared out, and without a trusted send journal (after
+# a reboot) a dead sender's whole claim becomes "unknown". (A kill -9 costs no claimed row:
+# the journal shows which never left.)
+CLAIM_SECONDS = 0.25
+MAX_CLAIM_SECONDS = 0.5
 MIN_CLAIM, MAX_CLAIM = 5, 500
 UNPACED_CLAIM = 100
 EMPTY_CLAIM_PAUSE = 0.25  # nothing due: look again after this long
 DRAIN_SECONDS = 15.0  # how long a stop waits for requests in flight (read timeout is 5 s)
+# PostgreSQL: another process declares us dead after STALE_SECONDS (30 s) without a heartbeat
+# and sends our unsent claims itself; we stop sending well before that.
+SILENT_SECONDS = 20.0
 
 
 class BroadcastRun:
@@ -74,6 +84,9 @@ class BroadcastRun:
         self.next_claim_at = 0.0
         self.ended = False  # the broadcast left the sending state (cancelled, or finished)
         self.cancelled = False
+        self.journal = Journal(worker.journal_dir, worker.sender_id)
+        self.returned: list[int] = []  # claimed but not sent after all (journal write failed)
+        self.failure: BaseException | None = None
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -91,6 +104,8 @@ class BroadcastRun:
                 await self._dispatch(row, loop)
         finally:
             await self._wind_down()
+        if self.failure is not None:
+            raise RuntimeError(f"broadcast {self.broadcast_id} stopped") from self.failure
 
     async def _next_row(self, loop: asyncio.AbstractEventLoop) -> Claimed | None:
         """The next delivery to send, claiming more as the queue runs low; None when idle."""
@@ -128,11 +143,15 @@ class BroadcastRun:
         return min(batch, max(MIN_CLAIM, round(self.rate * 2 * self.claim_latency), batch // 2))
 
     async def _claim(self) -> bool:
-        """Claim the next batch (committed before any of it is sent); False if none was due."""
+        """Claim the next batch (committed before any of it is sent); False if none was due
+        or the database failed (busy, restarting: logged, and tried again shortly)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
             return await self._claim_batch()
+        except Exception:
+            _LOG.exception("claiming for broadcast %s failed; retrying", self.broadcast_id)
+            return False
         finally:
             took = loop.time() - started
             self.claim_latency = 0.7 * self.claim_latency + 0.3 * took
@@ -160,12 +179,16 @@ class BroadcastRun:
             await asyncio.sleep(max(0.0, self.later[0][0] - asyncio.get_running_loop().time()))
             return False
         await self.outbox.flush()
-        async with self.worker.write_lock, self.worker.services.transaction() as session:
-            if await repo.finish(session, self.broadcast_id, utcnow()):
-                return True
-            if not await repo.has_open(session, self.broadcast_id):
-                return True  # cancelled meanwhile (finish needs state sending)
-            retry_at = await repo.next_retry_at(session, self.broadcast_id)
+        try:
+            async with self.worker.write_lock, self.worker.services.transaction() as session:
+                if await repo.finish(session, self.broadcast_id, utcnow()):
+                    return True
+                if not await repo.has_open(session, self.broadcast_id):
+                    return True  # cancelled meanwhile (finish needs state sending)
+                retry_at = await repo.next_retry_at(session, self.broadcast_id)
+        except Exception:
+            _LOG.exception("checking broadcast %s failed; retrying", self.broadcast_id)
+            retry_at = None
         wait = EMPTY_CLAIM_PAUSE
         if retry_at is not None:
             wait = min(max((retry_at - utcnow()).total_seconds(), 0.0), 1.0)
@@ -186,9 +209,9 @@ class BroadcastRun:
         if delay > 0:
             await asyncio.sleep(delay)
         left = loop.time()
-        self.pacer.sent(left)
+        entry = self.pacer.sent(left)
         self.spacing.sent(row.user_id, left)
-        task = asyncio.create_task(self._send(row))
+        task = asyncio.create_task(self._send(row, entry))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
 
@@ -199,15 +222,46 @@ class BroadcastRun:
 
     # -- one send -----------------------------------------------------------------------------
 
-    async def _send(self, row: Claimed) -> None:
+    def _may_send(self, row: Claimed) -> bool:
+        """Journal the request before it is made; False (the row goes back) if we must not."""
+        worker = self.worker
+        if not worker.single_process and time.monotonic() - worker.last_seen > SILENT_SECONDS:
+            # Our heartbeat is late: another process may already have taken our claims.
+            self.failure = self.failure or RuntimeError("heartbeat late; not sending")
+        else:
+            try:
+                self.journal.dispatching(row.id)
+                return True
+            except OSError as exc:
+                _LOG.exception("cannot write the send journal %s", self.journal.path)
+                self.failure = self.failure or exc
+        self.returned.append(row.id)
+        self.end(cancelled=False)
+        return False
+
+    async def _send(self, row: Claimed, entry: list[float] | None = None) -> None:
+        if self.ended or not self._may_send(row):
+            if self.ended and row.id not in self.returned:
+                self.returned.append(row.id)  # cancelled or stopping meanwhile: never sent
+            return
         content = self.contents.get(row.language) or self.contents[LANGUAGES[0]]
         message_id: int | None = None
         with capture() as logs:
             try:
                 message_id = await send_raw(self.bot, row.user_id, content)
                 attempt = Attempt(Verdict.SENT)
+            except asyncio.CancelledError:  # a stop gave up waiting: it may have arrived
+                self._settle(row, Attempt(Verdict.UNKNOWN, "stopped while in flight"), None, [])
+                raise
             except Exception as exc:
                 attempt = classify(exc)
+        self.pacer.answered(entry, asyncio.get_running_loop().time())
+        self._settle(row, attempt, message_id, logs)
+
+    def _settle(
+        self, row: Claimed, attempt: Attempt, message_id: int | None, logs: list[MessageLog]
+    ) -> None:
+        """Journal the answer at once and hand it to the Outbox (committed in its next batch)."""
         attempts = row.attempts + 1
         decision = self.worker.policy.decide(attempt, attempts, random.random())
         if attempt.verdict is Verdict.FLOOD:
@@ -223,6 +277,16 @@ class BroadcastRun:
         not_before = None
         if decision.state is DeliveryState.PENDING:
             not_before = utcnow() + timedelta(seconds=decision.delay)
+        template = None
+        if logs:
+            entry = logs[0]
+            template = Template(entry.kind, entry.text, entry.file_ids, entry.buttons)
+        self.journal.answered(
+            row.id,
+            Answer(decision.state, attempts, message_id, time.time()),
+            row.language,
+            template,
+        )
         self.outbox.add(
             Outcome(
                 delivery_id=row.id,
@@ -251,10 +315,24 @@ class BroadcastRun:
         self.later.clear()
         if self.in_flight:
             _done, pending = await asyncio.wait(set(self.in_flight), timeout=DRAIN_SECONDS)
-            for task in pending:  # left as sending: recovered as unknown, never resent
+            for task in pending:  # recorded unknown by _send: it may have arrived
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        unsent += self.returned
         await self.outbox.close()
         state = DeliveryState.CANCELLED if self.cancelled else DeliveryState.PENDING
-        async with self.worker.write_lock, self.worker.services.transaction() as session:
-            await repo.release(session, unsent, self.worker.sender_id, state, utcnow())
-        await self.progress.close()
+        while True:  # until the database answers: the rows must not stay claimed
+            try:
+                async with self.worker.write_lock, self.worker.services.transaction() as session:
+                    await repo.release(session, unsent, self.worker.sender_id, state, utcnow())
+                break
+            except Exception:
+                _LOG.exception("releasing %d unsent deliveries failed; retrying", len(unsent))
+                await asyncio.sleep(RETRY_PAUSE)
+        # Every result of this run is committed and nothing is claimed: the journal is done.
+        self.journal.close(remove=True)
+        try:
+            await self.progress.close()
+        except Exception:
+            _LOG.exception("final progress of broadcast %s failed", self.broadcast_id)

@@ -336,3 +336,29 @@ async def recover_orphans(session: AsyncSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def orphaned_senders(session: AsyncSession) -> list[str]:
+    """Senders that are gone but still hold claimed (sending) deliveries."""
+    alive = select(BroadcastSender.id)
+    rows = await session.scalars(
+        select(Delivery.claimed_by)
+        .where(
+            Delivery.state == DeliveryState.SENDING,
+            Delivery.claimed_by.is_not(None),
+            Delivery.claimed_by.not_in(alive),
+        )
+        .distinct()
+    )
+    return [str(sender) for sender in rows if sender is not None]
+
+
+async def claimed_by(session: AsyncSession, sender_id: str) -> list[Claimed]:
+    """The deliveries a (dead) sender holds, locked against a second recoverer."""
+    rows = await session.execute(
+        select(Delivery.id, Delivery.user_id, Delivery.language, Delivery.attempts)
+        .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_by == sender_id)
+        .order_by(Delivery.id)
+        .with_for_update()
+    )
+    return [Claimed(int(i), int(u), str(lang), int(a)) for i, u, lang, a in rows.all()]
