@@ -79,7 +79,8 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=total, connect=pool, sock_connect=connect, sock_read=read
         )
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             if has_files:
                 # Unquoted fields send UTF-8 file names as httpx does ("план.pdf", not "%D0...").
@@ -90,9 +91,14 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=file_name, content_type=mime)
                 data = form
             else:
-                data = request_data.json_parameters
+                # One JSON body: cheaper to build than a urlencoded form of JSON-encoded fields
+                # (which was 6-10% of a broadcast sender's CPU). The Bot API takes either.
+                data = request_data.json_payload
+                headers = {"Content-Type": "application/json"}
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
