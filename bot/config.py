@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, ge=0)
     # Broadcast requests in flight at once: rate x round trip needs this many (300/s x 50 ms=15).
     broadcast_max_in_flight: int = Field(default=64, ge=1, le=512)
+    # Where broadcast senders keep their send journals (bot/broadcast/journal.py); empty =
+    # beside the SQLite file, or ./data/broadcast-journal with PostgreSQL. Instances on one
+    # host should share it, so a restarted one can settle a dead peer's sends.
+    broadcast_journal_dir: str = ""
 
     @field_validator("bot_token")
     @classmethod

@@ -93,3 +93,21 @@ def test_broken_ruleset_stops_start_up(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "grant_amount" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_broadcast_journal_dir_is_where_the_sender_journals(tmp_path: Path) -> None:
+    from bot.app import build_services
+    from bot.broadcast.worker import BroadcastWorker, default_journal_dir
+
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    chosen = tmp_path / "shared-journals"
+    for setting, expected in (("", default_journal_dir(database_url)), (str(chosen), chosen)):
+        settings = load_settings(
+            _env_file=None,
+            bot_token="123456:settings-test-token",
+            database_url=database_url,
+            broadcast_journal_dir=setting,
+        )
+        worker = BroadcastWorker(build_services(settings), bot=None)  # type: ignore[arg-type]
+        assert worker.journal_dir == expected
+    assert default_journal_dir(database_url) == tmp_path / "broadcast-journal"

@@ -83,7 +83,11 @@ class BroadcastWorker:
         self.poll_seconds = poll_seconds
         self.progress_seconds = progress_seconds
         self.single_process = settings.database_url.startswith("sqlite")
-        self.journal_dir = journal_dir or default_journal_dir(settings.database_url)
+        self.journal_dir = (
+            journal_dir
+            or (Path(settings.broadcast_journal_dir) if settings.broadcast_journal_dir else None)
+            or default_journal_dir(settings.database_url)
+        )
         self.stopping = False
         # This process's broadcast writes take turns: with SQLite, two of our own
         # transactions competing for the one write lock would sleep in its busy handler.
