@@ -1,9 +1,10 @@
 """Fill a database with a country's worth of data, to measure queries as data grows.
 
 `python -m bench generate --database-url URL [--users 100000 --applications 20000
- --messages 2000000]`: users (families, a few caseworkers), eligibility checks, applications in
-every status across the regions, their status history, and the message log. Rows are inserted
-in large batches with SQLAlchemy Core (executemany), on SQLite or PostgreSQL.
+ --messages 2000000]`: users (families, and two caseworkers per region), eligibility checks,
+applications in every status across the regions (taken ones held by a caseworker of their
+region), their status history, and the message log. Rows are inserted in large batches with
+SQLAlchemy Core (executemany), on SQLite or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,19 +18,63 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.regions import REGIONS, districts_of
 from db.engine import create_engine
 from db.enums import Status
 from db.migrate import upgrade
-from db.models import Application, EligibilityCheck, MessageLog, StatusChange, User
+from db.models import (
+    Application,
+    CaseworkerRegion,
+    EligibilityCheck,
+    MessageLog,
+    StatusChange,
+    User,
+)
 
 BATCH = 5_000
 STATUSES = [s for s in Status if s is not Status.DRAFT]
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST_USER = 10_000_000
+FIRST_STAFF = 9_000_000
+STAFF_PER_REGION = 2
+
+
+def staff_ids(region_code: str) -> list[int]:
+    """The generated caseworkers of a region (FIRST_STAFF + region index * 2 + k)."""
+    index = [r.code for r in REGIONS].index(region_code)
+    return [FIRST_STAFF + index * STAFF_PER_REGION + k for k in range(STAFF_PER_REGION)]
+
+
+def staff() -> Iterator[dict[str, Any]]:
+    for region in REGIONS:
+        for k, user_id in enumerate(staff_ids(region.code)):
+            yield {
+                "id": user_id,
+                "first_name": f"Caseworker {region.code} {k + 1}",
+                "last_name": None,
+                "username": None,
+                "language": "ru" if k else "ky",
+                "role": "caseworker",
+                "region": region.code,
+                "blocked": False,
+                "created_at": BASE_TIME,
+                "updated_at": BASE_TIME,
+                "last_seen_at": BASE_TIME,
+            }
+
+
+def staff_regions() -> Iterator[dict[str, Any]]:
+    for region in REGIONS:
+        for user_id in staff_ids(region.code):
+            yield {
+                "user_id": user_id,
+                "region": region.code,
+                "added_by": None,
+                "created_at": BASE_TIME,
+            }
 
 
 def _pin(rng: random.Random, i: int) -> str:
@@ -82,11 +127,14 @@ def applications(n: int, users_n: int) -> Iterator[dict[str, Any]]:
         region = rng.choice(REGIONS)
         districts = districts_of(region.code)
         when = BASE_TIME + timedelta(minutes=rng.randint(0, 400_000))
+        status = rng.choice(STATUSES)
+        # Every application past "submitted" was taken by a caseworker of its region.
+        holder = None if status is Status.SUBMITTED else rng.choice(staff_ids(region.code))
         yield {
             "id": i + 1,
             "ref": f"SC-2026-{i + 1:06d}",
             "user_id": FIRST_USER + i * step,
-            "status": rng.choice(STATUSES).value,
+            "status": status.value,
             "language": rng.choice(["ky", "ru"]),
             "pin": _pin(rng, i),
             "phone": f"+996700{i % 1_000_000:06d}",
@@ -96,7 +144,7 @@ def applications(n: int, users_n: int) -> Iterator[dict[str, Any]]:
             "answers": {"business_type": "dairy", "budget_total": 120000},
             "eligibility_check_id": None,
             "priority_score": rng.randint(0, 5),
-            "assigned_to": None,
+            "assigned_to": holder,
             "version": 1,
             "created_at": when,
             "updated_at": when,
@@ -162,6 +210,8 @@ async def generate(
     async with engine.begin() as connection:
         for name, table, rows in (
             ("users", User.__table__, users(n_users)),
+            ("caseworkers", User.__table__, staff()),
+            ("caseworker_regions", CaseworkerRegion.__table__, staff_regions()),
             ("eligibility_checks", EligibilityCheck.__table__, checks(n_users // 2)),
             ("applications", Application.__table__, applications(n_apps, n_users)),
             ("status_changes", StatusChange.__table__, history(n_apps)),
@@ -170,6 +220,9 @@ async def generate(
             t0 = time.perf_counter()
             figures[name] = await _fill(connection, table, rows)  # type: ignore[arg-type]
             figures[f"{name}_s"] = round(time.perf_counter() - t0, 1)
+        if connection.dialect.name == "postgresql":
+            # Planner statistics now, as autovacuum would soon do on a live database.
+            await connection.execute(text("ANALYZE"))
     await engine.dispose()
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
     return figures

@@ -46,6 +46,9 @@ class Application(Base):
         ),
         Index("ix_applications_status_region", "status", "region"),
         Index("ix_applications_user_id", "user_id"),
+        # /find by PIN (any status) and by phone (migration 0009).
+        Index("ix_applications_pin", "pin"),
+        Index("ix_applications_phone", "phone"),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
