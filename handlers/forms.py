@@ -5,14 +5,24 @@ CallbackQueryHandler (prefix callbacks.FORM) takes every button; /back, /skip an
 navigate. Each answer is committed in the update's unit of work before the next question is
 sent, so a restart resumes at the same question. A user has at most one active form: starting
 another pauses it, and starting it again resumes it where it stopped.
+
+Several instances: form_runs has a version column (optimistic locking). When two updates of
+one family are decided at once on two instances (a double tap, a retried delivery), the
+second commit finds the version changed, stores nothing of its update and raises
+StaleDataError; the family is then shown the question the run stands at now. Two instances
+starting the same form at once both insert a run; the unique index keeps one, and the other
+resumes it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
@@ -38,6 +48,8 @@ from handlers.forms_view import (
 )
 from handlers.keyboards import main_menu
 
+_LOG = logging.getLogger(__name__)
+
 # -- starting a form (API for features) --------------------------------------------------------
 
 
@@ -62,15 +74,24 @@ async def open_form(
     run = await open_run(session, user_id, form_id)
     if run is None:
         state = engine.start(flow.form, prefill)
-        return await create_run(
-            session,
-            user_id=user_id,
-            form_id=form_id,
-            current=state.current,
-            answers=state.answers,
-            prefilled=sorted(state.prefilled),
-            subject_id=subject_id,
-        )
+        try:
+            async with session.begin_nested():
+                return await create_run(
+                    session,
+                    user_id=user_id,
+                    form_id=form_id,
+                    current=state.current,
+                    answers=state.answers,
+                    prefilled=sorted(state.prefilled),
+                    subject_id=subject_id,
+                )
+        except IntegrityError:
+            # Another instance started this form for the user at the same moment (a double
+            # tap): the unique index let one run in, committed by now. Resume that one.
+            run = await open_run(session, user_id, form_id)
+            if run is None:
+                raise
+            _LOG.info("form %s was started twice at once; resuming the run that won", form_id)
     run.status = RunStatus.ACTIVE
     if subject_id is not None:
         run.subject_id = subject_id
@@ -115,9 +136,15 @@ async def start_form(
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    async with context.session() as session:
-        run = await open_form(session, user.id, form_id, prefill=prefill, subject_id=subject_id)
-    await send_replies(context, chat.id, [*(before or []), *current_replies(context, run)])
+    try:
+        async with context.session() as session:
+            run = await open_form(
+                session, user.id, form_id, prefill=prefill, subject_id=subject_id
+            )
+        replies = current_replies(context, run)
+    except StaleDataError:
+        replies = (await _after_race(update, context, user.id)).replies
+    await send_replies(context, chat.id, [*(before or []), *replies])
 
 
 async def send_replies(context: BotContext, chat_id: int, replies: list[Reply]) -> None:
@@ -138,14 +165,31 @@ async def consume_form_input(update: Update, context: BotContext) -> bool:
         return False
     if message.text is not None and message.text.startswith("/"):
         return False  # an unknown command is not an answer
-    async with context.session() as session:
-        run = await active_run(session, user.id)
-        flow = flow_of(run.form_id) if run is not None else None
-        if run is None or flow is None:
-            return False
-        outcome = await take_input(session, context, flow, run, message)
+    try:
+        async with context.session() as session:
+            run = await active_run(session, user.id)
+            flow = flow_of(run.form_id) if run is not None else None
+            if run is None or flow is None:
+                return False
+            outcome = await take_input(session, context, flow, run, message)
+    except StaleDataError:
+        outcome = await _after_race(update, context, user.id)
     await _deliver(update, context, outcome)
     return True
+
+
+async def _after_race(update: Update, context: BotContext, user_id: int) -> Outcome:
+    """Another instance advanced the run while this update was decided; nothing of this
+    update was stored (its unit of work rolled back). Show where the run stands now."""
+    _LOG.info("update %s lost a race for the form run of a user; re-showing", update.update_id)
+    async with context.session() as session:  # commits this update's inbound log row
+        run = await active_run(session, user_id)
+    toast = None
+    if update.callback_query is not None:
+        toast = context._("This question was already answered; see the latest message.")
+    if run is None:  # the other update finished the form; its reply says so
+        return Outcome(toast=toast)
+    return Outcome(current_replies(context, run), toast=toast)
 
 
 # -- buttons -------------------------------------------------------------------------------------
@@ -164,14 +208,17 @@ async def press_form_button(update: Update, context: BotContext) -> None:
         await query.answer(invalid)
         return
     run_id, action, args = int(parsed.parts[0]), parsed.parts[1], parsed.parts[2:]
-    async with context.session() as session:
-        run = await get_run(session, run_id)
-        flow = flow_of(run.form_id) if run is not None else None
-        valid = run is not None and run.user_id == user.id and run.status is RunStatus.ACTIVE
-        if run is None or flow is None or not valid:
-            outcome = Outcome(toast=invalid)
-        else:
-            outcome = await on_press(session, context, flow, run, action, tuple(args))
+    try:
+        async with context.session() as session:
+            run = await get_run(session, run_id)
+            flow = flow_of(run.form_id) if run is not None else None
+            valid = run is not None and run.user_id == user.id and run.status is RunStatus.ACTIVE
+            if run is None or flow is None or not valid:
+                outcome = Outcome(toast=invalid)
+            else:
+                outcome = await on_press(session, context, flow, run, action, tuple(args))
+    except StaleDataError:
+        outcome = await _after_race(update, context, user.id)
     await _deliver(update, context, outcome)
 
 
@@ -202,32 +249,39 @@ async def _command(update: Update, context: BotContext, action: str) -> None:
     message = update.effective_message
     if user is None or message is None:
         return
-    t = context.t
-    async with context.session() as session:
-        run = await active_run(session, user.id)
-        flow = flow_of(run.form_id) if run is not None else None
-        if run is None or flow is None:
-            outcome = Outcome(
-                [Reply(t.gettext("You are not filling in a questionnaire now."), main_menu(t))]
-            )
-        elif action == "x":
-            outcome = Outcome([cancel_confirm_reply(t, run.id, flow.cancel_question)])
-        else:
-            state = state_of(run)
-            question = flow.form.question(state.current)
-            if question is None and action == "s":
-                outcome = Outcome(step_replies(t, flow.form, state, run.id))
-            elif question is None:
-                outcome = await back_from_review(context, flow, run, state)
-            else:
-                outcome = await question_press(
-                    session, context, flow, run, state, question, action, (question.id,)
-                )
+    try:
+        async with context.session() as session:
+            outcome = await _decide_command(session, context, user.id, action)
+    except StaleDataError:
+        outcome = await _after_race(update, context, user.id)
     if outcome.toast:  # a command has no button to answer: say it in the chat
         outcome.replies.insert(0, Reply(outcome.toast))
         outcome.toast = None
     outcome.edit_text = None
     await _deliver(update, context, outcome)
+
+
+async def _decide_command(
+    session: AsyncSession, context: BotContext, user_id: int, action: str
+) -> Outcome:
+    t = context.t
+    run = await active_run(session, user_id)
+    flow = flow_of(run.form_id) if run is not None else None
+    if run is None or flow is None:
+        return Outcome(
+            [Reply(t.gettext("You are not filling in a questionnaire now."), main_menu(t))]
+        )
+    if action == "x":
+        return Outcome([cancel_confirm_reply(t, run.id, flow.cancel_question)])
+    state = state_of(run)
+    question = flow.form.question(state.current)
+    if question is None and action == "s":
+        return Outcome(step_replies(t, flow.form, state, run.id))
+    if question is None:
+        return await back_from_review(context, flow, run, state)
+    return await question_press(
+        session, context, flow, run, state, question, action, (question.id,)
+    )
 
 
 async def back_command(update: Update, context: BotContext) -> None:

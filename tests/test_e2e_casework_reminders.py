@@ -9,12 +9,13 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.casework.reminder_rules import UNASSIGNED_WORKING_DAYS
+from bot.casework.reminder_rules import CLAIM_LEASE, MAX_ATTEMPTS, UNASSIGNED_WORKING_DAYS
 from bot.casework.reminders import plan_due, send_due
 from bot.casework.workdays import add_working_days, default_holidays
 from db.models import Reminder
+from db.repo import reminders
 from tests.casework_seed import (
     CW_CHUI,
     FAMILY,
@@ -167,3 +168,36 @@ async def test_two_processes_send_a_due_reminder_once(casework: BotHarness) -> N
     await family.expect_silence(0.4)
     (row,) = await reminders_of(casework, "draft_idle")
     assert row.claimed_by in ("process-a", "process-b") and row.attempts == 1
+
+
+async def test_a_claim_rechecks_what_the_due_list_saw(casework: BotHarness) -> None:
+    """Between listing due reminders and claiming one, another process may have sent it, used
+    its last attempt or claimed it: the conditional UPDATE must then take nothing."""
+    await start_user(casework, FAMILY, "ky")
+    await seed_draft(casework, FAMILY)
+    services = casework.services
+    now = datetime.now(UTC) + timedelta(days=4)
+    await plan_due(replace(services, clock=lambda: now))
+    (row,) = await reminders_of(casework, "draft_idle")
+    lease = now - CLAIM_LEASE
+
+    async def claim(claimer: str) -> Reminder | None:
+        async with services.transaction() as session:
+            return await reminders.claim(session, row.id, claimer, now, lease, MAX_ATTEMPTS)
+
+    async def set_row(**values: object) -> None:
+        async with casework.db() as db:
+            await db.execute(update(Reminder).where(Reminder.id == row.id).values(**values))
+            await db.commit()
+
+    await set_row(attempts=MAX_ATTEMPTS)  # the other process used the last attempt
+    assert await claim("process-a") is None
+    await set_row(attempts=0, sent_at=now)  # ... or sent it
+    assert await claim("process-a") is None
+    await set_row(sent_at=None)
+    first = await claim("process-a")
+    assert first is not None and first.claimed_by == "process-a" and first.attempts == 1
+    assert await claim("process-b") is None  # held, and the lease has not run out
+    await set_row(claimed_at=lease - timedelta(seconds=1))  # its holder died long ago
+    again = await claim("process-b")
+    assert again is not None and again.claimed_by == "process-b" and again.attempts == 2

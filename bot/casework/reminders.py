@@ -120,7 +120,9 @@ async def send_due(bot: Bot, services: Services, claimer: str) -> int:
     sent = 0
     for reminder_id in ids:
         async with services.transaction() as session:
-            reminder = await reminders.claim(session, reminder_id, claimer, now, lease)
+            reminder = await reminders.claim(
+                session, reminder_id, claimer, now, lease, MAX_ATTEMPTS
+            )
             if reminder is None:
                 continue  # another process has it
             outgoing = await _compose(session, services, reminder)

@@ -99,14 +99,22 @@ async def claim(
     claimer: str,
     now: datetime,
     lease_expired_before: datetime,
+    max_attempts: int,
 ) -> Reminder | None:
-    """Take the reminder for this process; exactly one claimer wins the conditional UPDATE."""
+    """Take the reminder for this process; exactly one claimer wins the conditional UPDATE.
+
+    The WHERE re-checks everything due_ids() looked at: between the two, another process may
+    have sent it, claimed it, or used up its last attempt. On PostgreSQL a concurrent claimer
+    waits for the row and then re-evaluates the condition against the committed row; SQLite
+    runs one writer at a time. Either way only one UPDATE matches.
+    """
     result = await session.execute(
         update(Reminder)
         .where(
             Reminder.id == reminder_id,
             Reminder.sent_at.is_(None),
             Reminder.cancelled_at.is_(None),
+            Reminder.attempts < max_attempts,
             or_(Reminder.claimed_at.is_(None), Reminder.claimed_at <= lease_expired_before),
         )
         .values(claimed_at=now, claimed_by=claimer, attempts=Reminder.attempts + 1)
