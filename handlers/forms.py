@@ -16,6 +16,7 @@ resumes it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -23,8 +24,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot import callbacks
 from bot.context import BotContext
@@ -227,18 +229,32 @@ async def _deliver(update: Update, context: BotContext, outcome: Outcome) -> Non
     query = update.callback_query
     chat = update.effective_chat
     if query is not None:
-        await query.answer(outcome.toast)
-        if isinstance(query.message, Message):
-            if outcome.edit_text is not None:
-                await query.edit_message_text(outcome.edit_text, parse_mode=ParseMode.HTML)
-            elif outcome.edit_markup is not None:
-                await query.edit_message_reply_markup(outcome.edit_markup)
-            elif outcome.clear_buttons and query.message.reply_markup is not None:
-                await query.edit_message_reply_markup(None)
+        # The toast and the edit do not depend on each other: one round trip, not two.
+        await asyncio.gather(_answer(query, outcome.toast), _edit_pressed(query, outcome))
     if chat is not None:
         await send_replies(context, chat.id, outcome.replies)
     if outcome.after is not None:
         await outcome.after()
+
+
+async def _answer(query: CallbackQuery, toast: str | None) -> None:
+    """Stop the button's spinner. Telegram refuses it for an old press (after a restart, say);
+    the answer was stored, so the family still gets the next question."""
+    try:
+        await query.answer(toast)
+    except TelegramError as error:
+        _LOG.info("could not answer a button press: %s", error)
+
+
+async def _edit_pressed(query: CallbackQuery, outcome: Outcome) -> None:
+    if not isinstance(query.message, Message):
+        return
+    if outcome.edit_text is not None:
+        await query.edit_message_text(outcome.edit_text, parse_mode=ParseMode.HTML)
+    elif outcome.edit_markup is not None:
+        await query.edit_message_reply_markup(outcome.edit_markup)
+    elif outcome.clear_buttons and query.message.reply_markup is not None:
+        await query.edit_message_reply_markup(None)
 
 
 # -- commands ------------------------------------------------------------------------------------
