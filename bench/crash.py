@@ -13,7 +13,11 @@ Checked (bench/crash_checks.py, bench/crash_broadcast.py):
                          stored with the value given (form_runs / the submitted application)
   wrong_question         the bot showed a question other than the one just answered (again)
                          or the next one: a question skipped, or the form moved back
-  duplicate_messages_seen  consecutive identical bot messages the family did not ask for
+  duplicate_messages_seen  consecutive identical bot messages the family did not ask for;
+                         not counted (duplicates_unlogged_before_kill): a repeat across a kill
+                         whose first copy is not in the bot's message log (the process died
+                         between sending it and logging it, so the restarted bot re-sent the
+                         question for the redelivered update, as designed)
   resent_after_kill      questions shown again after a kill, as designed: re-sent by the bot
                          for a redelivered update, or shown when the family asked where it
                          stands (resent_on_redelivery + reshown_on_request)
@@ -22,9 +26,13 @@ Checked (bench/crash_checks.py, bench/crash_broadcast.py):
                          flight at a kill (state unknown): broadcast_missing_unexplained counts
                          misses outside that promise; broadcast_finished is false if the
                          bot had not finished it after --broadcast-timeout seconds.
-  updates_lost           updates of the families the bot never logged: fetched (and so
-                         confirmed to Telegram by the next getUpdates) but not yet handled when
-                         the bot was killed. Not an answer loss: it was never acknowledged.
+  updates_lost           updates of the families the bot never logged: confirmed to Telegram
+                         but never processed. The bot confirms an update only once its handler
+                         has finished (bot/polling.py), so a kill no longer loses any; with
+                         PTB's Updater (confirm on the next poll) about 170 per kill were lost.
+                         Not an answer loss: such an update was never acknowledged.
+  redelivered_skipped    updates delivered again after a kill that had already been applied
+                         (recognised by update_id, not applied twice)
 The last line on stdout is one JSON object; progress and examples go to stderr.
 """
 
@@ -213,7 +221,13 @@ def summarise(
     broadcast_from: float,
 ) -> dict[str, Any]:
     answers = check_answers(logs, stored)
-    duplicates = check_duplicates(chats, logs, before=broadcast_from)
+    duplicates = check_duplicates(
+        chats,
+        logs,
+        before=broadcast_from,
+        kills=[kill.at for kill in bot.kills],
+        logged=stored.outbound,
+    )
     redelivered = redelivered_updates(bot.logs)
     ours = {u for family in logs.values() for u in family.update_ids}
     resent_on_redelivery = sum(
@@ -267,6 +281,7 @@ def summarise(
         "reshown_on_request": reshown,
         "resume_requests": sum(len(f.requests) for f in logs.values()),
         "duplicates_requested": duplicates.requested,
+        "duplicates_unlogged_before_kill": duplicates.unlogged_before_kill,
         "updates_lost": sum(1 for u in ours if u not in stored.inbound),
         "redelivered_skipped": len(redelivered & ours),
         "stalls": sum(f.stalls for f in logs.values()),

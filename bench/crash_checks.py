@@ -6,13 +6,17 @@
 2. Wrong questions are counted by the families as they go (a skipped or repeated question).
 3. Duplicates: in each family's chat, a bot message identical (text, caption, buttons, as first
    sent) to the one right before it. If the family asked where it stands in between, the bot
-   was answering that request; otherwise the family had the first copy already: a violation.
+   was answering that request. If the bot was killed in between and the first copy is not in
+   its message log (sent, but the process died before logging it), the restarted bot could
+   not know the family had it: it re-sent the question for a redelivered update, as designed
+   (counted apart). Otherwise the family had the first copy already: a violation.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -39,6 +43,8 @@ class Stored:
     refs: dict[int, str | None] = field(default_factory=dict)  # user -> submitted SC-…
     inbound: set[int] = field(default_factory=set)  # update ids with an inbound log row
     deliveries: dict[int, str] = field(default_factory=dict)  # user -> delivery state
+    # chat -> Telegram message ids of the bot messages in the log (what the bot knows it sent)
+    outbound: dict[int, set[int]] = field(default_factory=dict)
 
 
 async def load_stored(database_url: str, broadcast_id: int | None) -> Stored:
@@ -59,6 +65,13 @@ async def load_stored(database_url: str, broadcast_id: int | None) -> Stored:
                 MessageLog.direction == Direction.IN, MessageLog.update_id.is_not(None)
             )
             stored.inbound = {u for u in (await db.scalars(inbound)).all() if u is not None}
+            outbound = select(MessageLog.chat_id, MessageLog.telegram_message_id).where(
+                MessageLog.direction == Direction.OUT,
+                MessageLog.telegram_message_id.is_not(None),
+            )
+            for chat_id, message_id in (await db.execute(outbound)).all():
+                if message_id is not None:
+                    stored.outbound.setdefault(int(chat_id), set()).add(int(message_id))
             if broadcast_id is not None:
                 rows = await db.execute(
                     select(Delivery.user_id, Delivery.state).where(
@@ -132,22 +145,39 @@ def _original(message: BotMessage) -> tuple[Any, ...]:
 class DuplicateCheck:
     seen: int = 0  # the family already had the first copy and did not ask: a violation
     requested: int = 0  # the family asked where it stands in between
+    # a kill in between, and the first copy not in the bot's log: re-sent for a redelivered
+    # update, the restarted bot could not know the first copy had gone out
+    unlogged_before_kill: int = 0
     examples: list[str] = field(default_factory=list)
 
 
 def check_duplicates(
-    chats: dict[int, list[BotMessage]], families: dict[int, FamilyLog], before: float
+    chats: dict[int, list[BotMessage]],
+    families: dict[int, FamilyLog],
+    before: float,
+    kills: Sequence[float] = (),
+    logged: dict[int, set[int]] | None = None,
 ) -> DuplicateCheck:
-    """Consecutive identical bot messages per chat, sent before ``before`` (the broadcast)."""
+    """Consecutive identical bot messages per chat, sent before ``before`` (the broadcast).
+
+    ``kills``: when the bot was killed (time.monotonic()); ``logged``: chat -> message ids of
+    the bot messages in its log. Both given: a repeat across a kill of an unlogged first copy
+    is counted apart, not as a violation.
+    """
     result = DuplicateCheck()
     for user_id, messages in chats.items():
         requests = families[user_id].requests
+        known = (logged or {}).get(user_id, set())
         shown = [m for m in messages if m.sent_at < before]
         for first, second in pairwise(shown):
             if _original(first) != _original(second):
                 continue
             if any(first.sent_at < asked < second.sent_at for asked in requests):
                 result.requested += 1
+                continue
+            killed = any(first.sent_at < at < second.sent_at for at in kills)
+            if logged is not None and killed and first.message_id not in known:
+                result.unlogged_before_kill += 1
                 continue
             result.seen += 1
             if len(result.examples) < 5:

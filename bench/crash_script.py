@@ -38,6 +38,7 @@ REF = re.compile(r"SC-\d{4}-\d+")
 _RESUME_REPLIES = {
     "eligibility": (
         "Welcome back! The check continues where you stopped.",
+        "Welcome back! Your check is complete. Here is its result:",
         "✅ Let us check whether your family can apply for the social contract: a few short "
         "questions, about two minutes. Most are answered with buttons.\n\n"
         "Important to know first: {months} after the contract is signed, the family stops "

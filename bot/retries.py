@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 # True while an update is being processed (set in bot/update_processor.py).
 interactive: contextvars.ContextVar[bool] = contextvars.ContextVar("interactive", default=False)
@@ -35,6 +35,8 @@ class ReplyRetryPolicy:
             wait = error.retry_after
             seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
             return float(seconds) if seconds <= self.max_retry_after else None
+        if isinstance(error, BadRequest):  # a NetworkError in PTB, but final: the request is wrong
+            return None
         if isinstance(error, TimedOut | NetworkError):
             return self.base_delay * 2 ** (attempt - 1)
         return None

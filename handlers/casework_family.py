@@ -15,6 +15,7 @@ from bot.casework import family, keyboards, notify, render
 from bot.casework.relay import Content, content_of, deliver
 from bot.context import BotContext
 from db.repo import cases, conversations
+from db.repo.messages import add_entries
 from db.repo.users import get_user
 from handlers.casework_common import answer_query, parse_id, parsed_parts, reply, sender_id
 from handlers.keyboards import main_menu
@@ -134,13 +135,17 @@ async def _take(update: Update, context: BotContext, taker: Taker) -> bool:
     content = content_of(message)
     if content is None:
         return False
-    async with context.session() as session:
+    # The inbound log row commits only with what the taker stored (see consume_staff_input).
+    async with context.services.transaction() as session:
         outcome = await taker(session, user.id, content, context.services.now())
         person = None
-        if outcome is not None and outcome.caseworker_id is not None:
-            person = await get_user(session, outcome.caseworker_id)
+        if outcome is not None:
+            add_entries(session, context.pending_log)
+            if outcome.caseworker_id is not None:
+                person = await get_user(session, outcome.caseworker_id)
     if outcome is None:
         return False
+    context.pending_log = []
     application = outcome.application
     ref = render.reference(application)
     if outcome.caseworker_id is not None:

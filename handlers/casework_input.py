@@ -38,7 +38,10 @@ async def consume_staff_input(update: Update, context: BotContext) -> bool:
     if content is None:
         return False
     now = context.services.now()
-    async with context.session() as session:
+    # Not context.session(): that would commit the family's inbound log row here, apart from
+    # the answer a later consumer stores (a kill in between: the answer lost, the update
+    # taken for applied when Telegram delivers it again).
+    async with context.services.transaction() as session:
         pending = await conversations.pending_input(session, user.id)
         if pending is None:
             return False

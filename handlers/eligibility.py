@@ -10,20 +10,22 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.eligibility.evaluator import final_evaluation
 from bot.eligibility.form import FORM_ID, build_check_form
-from bot.eligibility.result import Facts, is_plan_offered, result_text
+from bot.eligibility.result import HEADLINES, Facts, is_plan_offered, result_text
 from bot.eligibility.rules import Outcome
 from bot.eligibility.service import record_check
-from bot.i18n import Translator
+from bot.i18n import LANGUAGES, Translator
 from bot.services import Services
-from db.repo.eligibility import latest_check
+from db.repo.eligibility import latest_check, verdict_sent_since
 from db.repo.forms import get_run, open_run
 from handlers import plan
-from handlers.forms import current_replies, open_form, send_replies
+from handlers.forms import current_replies, open_form, send_replies, where_the_run_stands
 from handlers.forms_registry import Completion, FormFlow, FormResult, Reply, ReplyMarkup
 from handlers.keyboards import main_menu
 
@@ -43,17 +45,72 @@ async def check_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         return
+    try:
+        replies = await _start_or_resume(context, user.id, update)
+    except StaleDataError:  # another instance resumed this check at the same moment
+        replies = await where_the_run_stands(context, user.id)
+    await send_replies(context, chat.id, replies)
+
+
+async def _start_or_resume(context: BotContext, user_id: int, update: Update) -> list[Reply]:
     t = context.t
     async with context.session() as session:
-        resumed = await open_run(session, user.id, FORM_ID) is not None
-        run = await open_form(session, user.id, FORM_ID)
-        first = (
-            Reply(t.gettext("Welcome back! The check continues where you stopped."), main_menu(t))
-            if resumed
-            else _intro(context)
-        )
-        replies = [first, *current_replies(context, run)]
-    await send_replies(context, chat.id, replies)
+        resumed = await open_run(session, user_id, FORM_ID) is not None
+        # Seen means: sent before the family wrote this (it may have asked because nothing came,
+        # and the verdict went out meanwhile, re-sent for the redelivered last answer).
+        asked = update.effective_message.message_id if update.effective_message else None
+        verdict = None if resumed else await unseen_verdict(session, context, user_id, asked)
+        if verdict is not None:  # the check was complete, its result never arrived: show it
+            back = t.gettext("Welcome back! Your check is complete. Here is its result:")
+            replies = [Reply(back, main_menu(t)), verdict]
+        else:
+            run = await open_form(session, user_id, FORM_ID)
+            first = (
+                Reply(
+                    t.gettext("Welcome back! The check continues where you stopped."),
+                    main_menu(t),
+                )
+                if resumed
+                else _intro(context)
+            )
+            replies = [first, *current_replies(context, run)]
+    return replies
+
+
+async def unseen_verdict(
+    session: AsyncSession, context: BotContext, user_id: int, asked: int | None = None
+) -> Reply | None:
+    """The verdict of the family's latest check if it never reached them, else None.
+
+    The last answer's unit of work stores the check and completes the form; the verdict is
+    sent after the commit. A bot that stopped in between (a crash, a failed send) left a
+    finished check whose result the family has not seen: no message starting with its
+    headline went to the chat since the check was stored (before message `asked`, the
+    family's request, when given).
+    """
+    services = context.services
+    ruleset = services.ruleset
+    check = await latest_check(session, user_id)
+    if (
+        check is None
+        or check.finished_at is None
+        or check.outcome is None
+        or check.ruleset_version != ruleset.version
+    ):
+        return None  # nothing finished, or a check of another ruleset (not re-rendered)
+    outcome = Outcome(check.outcome)
+    headlines = [services.i18n.get(language).gettext(HEADLINES[outcome]) for language in LANGUAGES]
+    if await verdict_sent_since(session, user_id, check.finished_at, headlines, asked):
+        return None
+    try:
+        evaluation = final_evaluation(ruleset, check.answers)
+    except ValueError:
+        return None
+    if evaluation.outcome != outcome:
+        return None
+    t = context.t
+    text = result_text(t, ruleset, evaluation, check.answers, context.language)
+    return Reply(text, _next_step_markup(t, outcome, check.id))
 
 
 def _intro(context: BotContext) -> Reply:

@@ -184,14 +184,18 @@ async def _after_race(update: Update, context: BotContext, user_id: int) -> Outc
     """Another instance advanced the run while this update was decided; nothing of this
     update was stored (its unit of work rolled back). Show where the run stands now."""
     _LOG.info("update %s lost a race for the form run of a user; re-showing", update.update_id)
-    async with context.session() as session:  # commits this update's inbound log row
-        run = await active_run(session, user_id)
     toast = None
     if update.callback_query is not None:
         toast = context._("This question was already answered; see the latest message.")
-    if run is None:  # the other update finished the form; its reply says so
-        return Outcome(toast=toast)
-    return Outcome(current_replies(context, run), toast=toast)
+    # No run: the other update finished the form; its reply says so.
+    return Outcome(await where_the_run_stands(context, user_id), toast=toast)
+
+
+async def where_the_run_stands(context: BotContext, user_id: int) -> list[Reply]:
+    """The active run's current question (none without a run), after a lost version race."""
+    async with context.session() as session:  # commits this update's inbound log row
+        run = await active_run(session, user_id)
+    return current_replies(context, run) if run is not None else []
 
 
 # -- buttons -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
 from bot.casework.notify import notify_new_submission
@@ -24,7 +25,7 @@ from db.repo.applications import (
     open_application_of_user,
 )
 from db.repo.forms import open_run
-from handlers.forms import current_replies, open_form, send_replies
+from handlers.forms import current_replies, open_form, send_replies, where_the_run_stands
 from handlers.forms_registry import Completion, FormFlow, FormResult, Reply
 from handlers.keyboards import main_menu
 
@@ -151,9 +152,17 @@ async def apply_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         return
+    try:
+        replies = await _open_plan(context, user.id)
+    except StaleDataError:  # another instance resumed this plan at the same moment
+        replies = await where_the_run_stands(context, user.id)
+    await send_replies(context, chat.id, replies)
+
+
+async def _open_plan(context: BotContext, user_id: int) -> list[Reply]:
     t = context.t
     async with context.session() as session:
-        submitted = await open_application_of_user(session, user.id)
+        submitted = await open_application_of_user(session, user_id)
         if submitted is not None:
             replies = [
                 Reply(
@@ -165,15 +174,15 @@ async def apply_command(update: Update, context: BotContext) -> None:
                 )
             ]
         else:
-            resumed = await open_run(session, user.id, PLAN_FORM_ID) is not None
-            draft = await draft_of_user(session, user.id)
+            resumed = await open_run(session, user_id, PLAN_FORM_ID) is not None
+            draft = await draft_of_user(session, user_id)
             # A check finished after the plan was started still fills its open questions.
-            check = await latest_finished_check(session, user.id)
+            check = await latest_finished_check(session, user_id)
             prefill: dict[str, Any] = prefill_from_check(check.answers) if check else {}
             if draft is None:
                 draft = await create_draft(
                     session,
-                    user.id,
+                    user_id,
                     context.language,
                     eligibility_check_id=check.id if check else None,
                     priority_score=check.priority_score if check else 0,
@@ -182,7 +191,7 @@ async def apply_command(update: Update, context: BotContext) -> None:
                 draft.eligibility_check_id = check.id
                 draft.priority_score = check.priority_score
             run = await open_form(
-                session, user.id, PLAN_FORM_ID, prefill=prefill, subject_id=draft.id
+                session, user_id, PLAN_FORM_ID, prefill=prefill, subject_id=draft.id
             )
             first = (
                 Reply(t.gettext("Welcome back! We continue where you stopped."), main_menu(t))
@@ -190,4 +199,4 @@ async def apply_command(update: Update, context: BotContext) -> None:
                 else _intro(context)
             )
             replies = [first, *current_replies(context, run)]
-    await send_replies(context, chat.id, replies)
+    return replies

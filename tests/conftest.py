@@ -6,9 +6,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.fakebot import FakeTelegramServer
 from tests.harness import BotHarness, backends, fresh_database
+
+# No per-example time limit: on a loaded CI machine a slow example is not a failure (speed is
+# measured in bench/, never asserted in tests).
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 ADMIN_ID = 900001
 

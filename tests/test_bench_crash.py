@@ -34,6 +34,19 @@ def test_a_duplicate_the_family_did_not_ask_for_is_a_violation() -> None:
     assert check_duplicates({1: chat}, {1: family}, before=2.5).seen == 0  # broadcast excluded
 
 
+def test_a_repeat_across_a_kill_is_excused_only_if_the_first_copy_was_never_logged() -> None:
+    chat = [message("Q1", 1), message("Q2", 2), message("Q2", 5)]  # message ids 1, 2, 5
+    family = FamilyLog()
+    unlogged = check_duplicates({1: chat}, {1: family}, 10.0, kills=[3.0], logged={1: {1}})
+    assert (unlogged.seen, unlogged.unlogged_before_kill) == (0, 1)
+    # The bot had logged the first copy: it knew, and sent it again anyway.
+    known = check_duplicates({1: chat}, {1: family}, 10.0, kills=[3.0], logged={1: {1, 2}})
+    assert (known.seen, known.unlogged_before_kill) == (1, 0)
+    # No kill in between: a plain duplicate.
+    alive = check_duplicates({1: chat}, {1: family}, 10.0, kills=[6.0], logged={1: {1}})
+    assert (alive.seen, alive.unlogged_before_kill) == (1, 0)
+
+
 def test_an_acknowledged_answer_stored_wrong_or_not_at_all_is_missing() -> None:
     household = Answer("send", "6", 6, ("household_size",))
     children = Answer("send", "3", 3, ("children_under_16",))

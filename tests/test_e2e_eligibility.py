@@ -498,6 +498,41 @@ async def test_restart_in_the_middle_resumes_at_the_same_question(harness: BotHa
     assert run is not None and run.status is RunStatus.COMPLETED
 
 
+async def test_a_verdict_that_never_arrived_is_shown_when_the_family_comes_back(
+    harness: BotHarness,
+) -> None:
+    """The check is stored with the last answer; sending its verdict failed (Telegram down).
+    «Check eligibility» then shows that verdict instead of starting a new check."""
+    for user_id, language, back_text in (
+        (3020, "ky", "Кайра кош келиңиз! Текшерүүңүз бүткөн."),
+        (3021, "ru", "С возвращением! Ваша проверка завершена."),
+    ):
+        words = WORDS[language]
+        user = await family(harness, user_id, language)
+        await user.press(words["check"])
+        await user.expect(2)
+        await answer_all(user, language, ONE_ADULT_FAMILY[:-1])
+        # Every try of the verdict fails (the bot retries 5xx four times); the apology gets out.
+        harness.server.fail_next("5xx", method="sendMessage", count=4)
+        await user.press(words["no"])
+        apology = await user.expect_one()
+        assert not apology.content.startswith(words["eligible"])
+        assert len(await checks_of(harness, user_id)) == 1  # stored: the answer was complete
+
+        await user.press(words["check"])
+        back, verdict = await user.expect(2)
+        assert back.content.startswith(back_text)
+        assert verdict.content.startswith(words["eligible"])
+        assert inline(verdict) == [words["plan"]]
+        [check] = await checks_of(harness, user_id)  # shown, not checked again
+        assert verdict.inline_buttons[0][0][1] == f"el:plan:{check.id}"
+
+        # Seen now: the next «Check eligibility» starts a new check.
+        await user.press(words["check"])
+        _intro, region = await user.expect(2)
+        assert words["chui"] in inline(region)
+
+
 ONE_ADULT_FAMILY: list[tuple[str, bool]] = [
     ("chui", False),
     ("alamudun", False),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.retries import ReplyRetryPolicy
 from db.models import Direction, MessageLog
 from tests.fakebot import FaultConfig
 from tests.harness import BotHarness, eventually
@@ -67,3 +69,19 @@ async def test_a_timed_out_reply_is_retried(harness: BotHarness) -> None:
     await user.send("/help")
     first = await user.expect_one(timeout=20)
     assert "Ботту кантип колдонуу керек" in (first.text or "")
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (BadRequest("Message is not modified"), None),  # final: the same request fails again
+        (Forbidden("bot was blocked by the user"), None),
+        (NetworkError("connection reset"), 0.3),
+        (TimedOut(), 0.3),
+        (RetryAfter(2), 2.0),
+    ],
+)
+def test_only_transient_errors_are_retried(error: Exception, expected: float | None) -> None:
+    # BadRequest is a NetworkError subclass in PTB; retrying it turned "Message is not
+    # modified" into an apology after four tries.
+    assert ReplyRetryPolicy().delay(error, 1) == expected

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import EligibilityCheck
+from db.models import Direction, EligibilityCheck, MessageLog
 
 
 async def add_check(
@@ -67,3 +68,31 @@ async def checks_of(session: AsyncSession, user_id: int) -> list[EligibilityChec
 
 async def get_check(session: AsyncSession, check_id: int) -> EligibilityCheck | None:
     return await session.get(EligibilityCheck, check_id)
+
+
+async def verdict_sent_since(
+    session: AsyncSession,
+    chat_id: int,
+    since: datetime,
+    headlines: Sequence[str],
+    before_message_id: int | None = None,
+) -> bool:
+    """Whether the chat was sent a message starting with one of `headlines` at or after `since`
+    (and, if `before_message_id` is given, before that message of the chat: Telegram numbers
+    a private chat's messages, both sides, in the order they were sent).
+
+    A check is stored before its verdict is sent; the verdict's outbound log row (its first
+    line is the outcome's headline, in the family's language) says it went out.
+    """
+    if not headlines:
+        return False
+    query = select(MessageLog.id).where(
+        MessageLog.chat_id == chat_id,
+        MessageLog.direction == Direction.OUT,
+        MessageLog.created_at >= since,
+        or_(*(MessageLog.text.startswith(h, autoescape=True) for h in headlines)),
+    )
+    if before_message_id is not None:
+        query = query.where(MessageLog.telegram_message_id < before_message_id)
+    found = await session.scalar(query.limit(1))
+    return found is not None
