@@ -11,7 +11,7 @@ import json
 from sqlalchemy import select
 
 from db.enums import Role, Status
-from db.models import Application, PrivacyRequest, StatusChange, User
+from db.models import Application, Document, PrivacyRequest, StatusChange, User
 from tests.conftest import ADMIN_ID
 from tests.fakebot import BotMessage
 from tests.harness import BotHarness
@@ -327,3 +327,22 @@ async def test_old_or_forged_confirmation_buttons_erase_nothing(harness: BotHarn
         user = await db.get(User, 8601)
         assert user is not None and user.language == "ru"
     assert await audit_rows(harness, 8601) == []
+
+
+async def test_another_familys_pdf_cannot_be_fetched_with_forged_button_data(
+    harness: BotHarness,
+) -> None:
+    _, application = await applied(harness, 8701, "ru")
+    async with harness.db() as db:
+        pdf_id = await db.scalar(
+            select(Document.id).where(
+                Document.application_id == application.id, Document.kind == "business_plan_pdf"
+            )
+        )
+    assert pdf_id is not None
+    stranger = Family(harness, harness.user(8702, language_code="ru"), "ru")
+    await stranger.start()
+    await stranger.user.press_data(f"pv:pdf:{pdf_id}")  # a real id, of another family
+    answer = await stranger.user.expect_answer()
+    assert answer.text is not None and "больше не действует" in answer.text
+    await stranger.user.expect_silence(0.5)  # no document went to the stranger
