@@ -207,7 +207,19 @@ def figures(phase: PhaseResult) -> dict[str, Any]:
         "p95_ms": percentile_ms(ordered, 95),
         "p99_ms": percentile_ms(ordered, 99),
         "max_ms": percentile_ms(ordered, 100),
+        "slowest_steps": slowest_steps(phase),
     }
+
+
+def slowest_steps(phase: PhaseResult, count: int = 3) -> list[list[float]]:
+    """[step (1-based), p99 ms] of the steps with the highest p99: where a tail comes from."""
+    by_step: dict[int, list[float]] = {}
+    for result in phase.results:
+        for step, latency in enumerate(result.latencies, 1):
+            by_step.setdefault(step, []).append(latency)
+    worst = [(step, percentile_ms(sorted(values), 99) or 0.0) for step, values in by_step.items()]
+    worst.sort(key=lambda item: item[1], reverse=True)
+    return [[step, round(ms, 1)] for step, ms in worst[:count]]
 
 
 def report_failures(label: str, phase: PhaseResult) -> None:
