@@ -52,6 +52,17 @@ async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@asynccontextmanager
+async def database_session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session of the test's own (not the bot's engine), for seeding and asserting on rows."""
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
 class BotHarness:
     """Starts, stops and restarts the bot; gives tests users, the database and the server."""
 
@@ -105,12 +116,8 @@ class BotHarness:
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         """A session on the bot's database, for asserting on stored rows."""
-        engine = create_async_engine(self.database_url)
-        try:
-            async with AsyncSession(engine, expire_on_commit=False) as session:
-                yield session
-        finally:
-            await engine.dispose()
+        async with database_session(self.database_url) as session:
+            yield session
 
     async def settle(self, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the bot has taken every update and nothing is in flight."""

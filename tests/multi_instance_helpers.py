@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_e
 from db.migrate import upgrade
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeTelegramServer, FakeUser
-from tests.harness import POSTGRES_ENV, fresh_database
+from tests.harness import POSTGRES_ENV, database_session, fresh_database
 from tests.roundrobin import RoundRobinProxy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,12 +132,8 @@ class Cluster:
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         """A session on the shared database, for seeding and asserting on rows."""
-        engine = create_async_engine(self.database_url)
-        try:
-            async with AsyncSession(engine, expire_on_commit=False) as session:
-                yield session
-        finally:
-            await engine.dispose()
+        async with database_session(self.database_url) as session:
+            yield session
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.journal import Answer, Journal, Template, journal_path
 from bot.broadcast.worker import default_journal_dir
@@ -28,6 +29,28 @@ from tests.conftest import ADMIN_ID
 from tests.harness import BotHarness, eventually
 
 DEAD = "dead-sender-with-a-journal"
+
+
+def sending_with_a_dead_sender(db: AsyncSession, total: int) -> Broadcast:
+    """What a kill -9 leaves: a broadcast still sending, and its sender's last heartbeat a
+    minute old (gone on PostgreSQL too, where a sender is stale after 30 s)."""
+    now = utcnow()
+    broadcast = Broadcast(
+        created_by=ADMIN_ID,
+        state=BroadcastState.SENDING,
+        one_text=True,
+        text_ky=RU_TEXT,
+        text_ru=RU_TEXT,
+        audience="all",
+        total=total,
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+    )
+    db.add(broadcast)
+    gone = now - timedelta(minutes=1)
+    db.add(BroadcastSender(id=DEAD, started_at=gone, seen_at=gone))
+    return broadcast
 
 
 async def test_a_database_error_in_the_heartbeat_does_not_stop_the_sender(
@@ -77,22 +100,7 @@ async def test_after_a_crash_the_journal_decides_what_is_resent(harness: BotHarn
     # 3602: on the wire, no answer. 3603: claimed, never sent. 3604: answered 429 (back to
     # pending). 3605: the journal has a line of an older attempt only; 3606, 3607 unclaimed.
     async with harness.db() as db:
-        now = utcnow()
-        broadcast = Broadcast(
-            created_by=ADMIN_ID,
-            state=BroadcastState.SENDING,
-            one_text=True,
-            text_ky=RU_TEXT,
-            text_ru=RU_TEXT,
-            audience="all",
-            total=len(ids),
-            created_at=now,
-            updated_at=now,
-            started_at=now,
-        )
-        db.add(broadcast)
-        gone = now - timedelta(minutes=1)  # gone on PostgreSQL too (stale after 30 s)
-        db.add(BroadcastSender(id=DEAD, started_at=gone, seen_at=gone))
+        broadcast = sending_with_a_dead_sender(db, len(ids))
         await db.flush()
         rows = {}
         for index, uid in enumerate(ids):
@@ -151,22 +159,7 @@ async def test_a_journal_from_before_a_reboot_is_not_trusted(harness: BotHarness
     await admin(harness)
     await harness.stop()
     async with harness.db() as db:
-        now = utcnow()
-        broadcast = Broadcast(
-            created_by=ADMIN_ID,
-            state=BroadcastState.SENDING,
-            one_text=True,
-            text_ky=RU_TEXT,
-            text_ru=RU_TEXT,
-            audience="all",
-            total=2,
-            created_at=now,
-            updated_at=now,
-            started_at=now,
-        )
-        db.add(broadcast)
-        gone = now - timedelta(minutes=1)
-        db.add(BroadcastSender(id=DEAD, started_at=gone, seen_at=gone))
+        broadcast = sending_with_a_dead_sender(db, 2)
         await db.flush()
         for uid in ids:
             db.add(
