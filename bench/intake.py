@@ -18,7 +18,10 @@ Definitions (the JSON's fields):
   p50/p95/p99_ms per update, from the moment the update is queued at the fake server (available
                  to getUpdates) to the first reply the family waits for: the step's first new
                  message, or the edit for a toggle that is answered in place.
-  peak_rss_mb    the bot process's VmHWM (/proc/<pid>/status), start-up included.
+  peak_rss_mb    the bot process's VmHWM (/proc/<pid>/status), start-up included;
+                 helpers_peak_rss_mb the same summed over its child processes (the PDF workers).
+  bot_cpu_ms_per_update  the bot process's CPU over the run / updates; helpers_cpu_ms_per_update
+                 its child processes' CPU (start-up included) / updates.
   order_violations  steps whose replies differ from the reference family's (text, numbers
                  blanked), replies stamped before their update, messages left over after a
                  family's last step, and families that finished without an SC-… reference.
@@ -44,7 +47,7 @@ from typing import Any
 from bench.database import DEFAULT_POSTGRES_URL, count_submitted, fresh_database
 from bench.intake_family import FamilyRun, check_echo, compare, family_steps, first_difference
 from bench.intake_phase import PhaseResult, percentile_ms, run_phase
-from bench.procs import ChildProcess, cpu_seconds
+from bench.procs import ChildProcess, children_of, cpu_seconds, peak_rss_mb
 from bench.profiling import PySpy, top_frames
 from tests.fakebot import FakeTelegramServer
 
@@ -276,6 +279,11 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
             own = cpu_seconds(os.getpid()) - own_before
             await settle(server)
             rss = bot.peak_rss_mb()
+            # The PDF workers start at the bot's start: their CPU is all this run's but a
+            # start-up's worth, and their memory counts as the bot's too.
+            helpers = children_of(bot.pid)
+            helper_cpu = sum(cpu_seconds(pid) for pid in helpers)
+            helper_rss = sum(peak_rss_mb(pid) for pid in helpers)
         finally:
             await bot.stop()
         submitted = await count_submitted(database_url)
@@ -289,6 +297,7 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
     out = figures(phase)
     out.update(
         peak_rss_mb=round(rss, 1),
+        helpers_peak_rss_mb=round(helper_rss, 1),
         order_violations=sum(violations.values()),
         violations=violations,
         failed_families=len(phase.failed),
@@ -299,6 +308,9 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
         duplicate_refs=len(refs) - len(set(refs)),
         bot_cpu_ms_per_update=round(1000 * cpu / phase.updates, 2) if phase.updates else None,
         bot_cpu_pct=round(100 * cpu / phase.elapsed, 1) if phase.elapsed else None,
+        helpers_cpu_ms_per_update=(
+            round(1000 * helper_cpu / phase.updates, 2) if phase.updates else None
+        ),
         # The fake server and the families share this process: if it nears 100%, the
         # benchmark, not the bot, is the limit.
         bench_cpu_pct=round(100 * own / phase.elapsed, 1) if phase.elapsed else None,

@@ -33,6 +33,19 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def children_of(pid: int) -> list[int]:
+    """The process's children (the bot's PDF workers, multiprocessing's resource tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and fields[1] == str(pid):  # the field after the state is the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
 def own_peak_rss_mb() -> float:
     return peak_rss_mb(os.getpid())
 

@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     upgrade(settings.database_url)
+    app.bot_data.services.pdf.start()  # the PDF worker warms up while we connect
     if args.webhook or settings.webhook_url:
         if not (settings.webhook_url and settings.webhook_secret):
             print(

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # beside the SQLite file, or ./data/broadcast-journal with PostgreSQL. Instances on one
     # host should share it, so a restarted one can settle a dead peer's sends.
     broadcast_journal_dir: str = ""
+    # Business-plan PDFs are rendered in this many worker processes (0: in a thread of the
+    # bot's process). See bot/plan/pdf_renderer.py.
+    pdf_processes: int = Field(default=1, ge=0, le=16)
 
     @field_validator("bot_token")
     @classmethod

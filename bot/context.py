@@ -31,6 +31,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self.pending_log: list[MessageLog] = []
         # False only for a user known to be a family: staff-only input consumers skip them.
         self.is_staff = True
+        # False only for a user known to have no submitted application (no caseworker waits).
+        self.has_case = True
 
     @property
     def services(self) -> Services:

@@ -16,6 +16,7 @@ from bot.eligibility.program import Program
 from bot.eligibility.rules import Ruleset
 from bot.flood import FloodGuard
 from bot.i18n import I18n
+from bot.plan.pdf_renderer import PdfRenderer
 from bot.transcript_writer import TranscriptWriter
 from db.base import utcnow
 from db.models import MessageLog
@@ -39,6 +40,9 @@ class CachedUser:
     expires: float
     # Caseworker or admin. Only a family (False) lets the staff-only input consumers be skipped.
     staff: bool = True
+    # Has a submitted application. Only False (known) lets the family's typed messages skip the
+    # "is a caseworker waiting for this?" query: no application, no caseworker.
+    has_case: bool = True
 
 
 @dataclass
@@ -62,9 +66,12 @@ class Services:
     redelivery_floor: int | None = None
     # Outbound log rows, committed in groups (bot/transcript_writer.py).
     transcripts: TranscriptWriter = field(init=False)
+    # Business-plan PDFs, rendered beside the event loop (bot/plan/pdf_renderer.py).
+    pdf: PdfRenderer = field(init=False)
 
     def __post_init__(self) -> None:
         self.transcripts = TranscriptWriter(self.transaction)
+        self.pdf = PdfRenderer(self.settings.pdf_processes, self.program.grant_amount)
 
     def now(self) -> datetime:
         return self.clock()
@@ -76,16 +83,30 @@ class Services:
         return entry
 
     def remember_user(
-        self, user_id: int, language: str | None, *, staff: bool | None = None
+        self,
+        user_id: int,
+        language: str | None,
+        *,
+        staff: bool | None = None,
+        has_case: bool | None = None,
     ) -> None:
-        """Cache the language; `staff` None keeps what was known (unknown counts as staff)."""
+        """Cache the language; `staff` or `has_case` None keeps what was known (unknown counts
+        as staff, and as having a case: the safe side of both)."""
+        known = self.users.get(user_id)
         if staff is None:
-            known = self.users.get(user_id)
             staff = known.staff if known is not None else True
+        if has_case is None:
+            has_case = known.has_case if known is not None else True
         if len(self.users) > 100_000:  # bound memory; a miss only costs one upsert
             self.users.clear()
         ttl = user_cache_seconds(self.settings.database_url)
-        self.users[user_id] = CachedUser(language, time.monotonic() + ttl, staff)
+        self.users[user_id] = CachedUser(language, time.monotonic() + ttl, staff, has_case)
+
+    def note_case(self, user_id: int) -> None:
+        """The user just submitted an application: caseworkers may write to them from now on."""
+        known = self.users.get(user_id)
+        if known is not None:
+            known.has_case = True
 
     def may_be_redelivered(self, update_id: int) -> bool:
         """Whether an earlier process (or instance) may have processed this update already."""

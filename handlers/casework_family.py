@@ -120,8 +120,11 @@ async def consume_family_message(update: Update, context: BotContext) -> bool:
 
     Runs before the questionnaire: the family was asked something by a person, and the
     questionnaire must not swallow the answer (see family.take_family_message). One unit of
-    work for both checks: every typed message of every family passes here.
+    work for both checks: every typed message of every family passes here, so a family known
+    to have no submitted application (nobody can be waiting) is not even asked.
     """
+    if not context.has_case:
+        return False
     return await _take(update, context, family.take_family_message)
 
 

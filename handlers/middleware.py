@@ -12,8 +12,9 @@ from bot.context import BotContext
 from bot.i18n import negotiate
 from bot.transcript import inbound_entry
 from db.enums import Role
+from db.repo import users as user_repo
 from db.repo.messages import add_entries
-from db.repo.users import current_profile, upsert_user
+from db.repo.users import Profile, current_profile, upsert_user
 from handlers.redelivery import is_redelivery
 
 _LOG = logging.getLogger(__name__)
@@ -41,12 +42,14 @@ async def track_user(update: Update, context: BotContext) -> None:
         if known is None:
             async with services.transaction() as session:
                 row = await upsert_user(session, user.id, *names, admin_ids=admin_ids)
-                known = row.language, row.role
-        language, staff = known[0], known[1] is not Role.APPLICANT
-        services.remember_user(user.id, language, staff=staff)
+                known = Profile(row.language, row.role, await user_repo.has_case(session, user.id))
+        language, has_case = known.language, known.has_case
+        staff = known.role is not Role.APPLICANT
+        services.remember_user(user.id, language, staff=staff, has_case=has_case)
     else:
-        language, staff = cached.language, cached.staff
+        language, staff, has_case = cached.language, cached.staff, cached.has_case
     context.is_staff = staff
+    context.has_case = has_case
     context.language_chosen = language is not None
     context.language = (
         language or negotiate(user.language_code) or services.settings.default_language

@@ -15,7 +15,14 @@ from bot.forms.model import Form, Problem
 from bot.i18n import N_
 from bot.plan.prefill import prefill_from_check
 from bot.plan.questions import PLAN_FORM_ID, build_plan_form
-from bot.plan.submission import Refused, duplicate_of, submit_plan, withdraw_draft
+from bot.plan.submission import (
+    PreparedPdf,
+    Refused,
+    duplicate_of,
+    prepare_pdf,
+    submit_plan,
+    withdraw_draft,
+)
 from bot.services import Services
 from db.base import utcnow
 from db.repo.applications import (
@@ -41,9 +48,21 @@ def plan_flow(services: Services) -> FormFlow:
     ) -> Completion:
         return await _submit(session, context, form, result)
 
+    async def prepare(context: BotContext, result: FormResult) -> object:
+        return await prepare_pdf(
+            application_id=result.subject_id,
+            form=form,
+            answers=result.answers,
+            prefilled=result.prefilled,
+            t=context.t,
+            now=utcnow(),
+            printer=context.services.pdf,
+        )
+
     return FormFlow(
         form=form,
         on_complete=on_complete,
+        prepare=prepare,
         on_cancel=_withdraw,
         checks={"pin": _pin_not_taken},
         cancel_question=N_(
@@ -82,6 +101,8 @@ async def _submit(
         prefilled=result.prefilled,
         t=t,
         now=utcnow(),
+        printer=context.services.pdf,
+        prepared=result.prepared if isinstance(result.prepared, PreparedPdf) else None,
     )
     if isinstance(outcome, Refused):
         if outcome.reason == "duplicate_pin":
@@ -96,6 +117,7 @@ async def _submit(
         )
     application_id = outcome.application.id
     ref, pdf = outcome.ref, outcome.pdf
+    context.services.note_case(result.user_id)  # caseworkers may write to the family now
     chat_id = result.user_id  # private chat
     text = t.gettext(
         "Your application is submitted. Its number is {ref}.\n\n"

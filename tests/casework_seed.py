@@ -152,6 +152,7 @@ async def seed_submitted(
         )
         await db.commit()
         app_id, ref = application.id, application.ref
+    harness.services.note_case(user_id)  # as handlers/plan.py does on submission
     if notify:
         assert harness.app is not None
         await notify_new_submission(harness.app.bot, harness.services, app_id)

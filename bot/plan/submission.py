@@ -6,7 +6,6 @@ database's partial unique index uq_applications_open_pin (the race between two i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from bot.forms.identity import mask_pin
 from bot.forms.model import Form
 from bot.i18n import BISHKEK, Translator
 from bot.lifecycle import check_transition
-from bot.plan.pdf import render_plan_pdf
+from bot.plan.pdf_renderer import PdfRenderer
 from db.enums import Role, Status
 from db.models import Application
 from db.repo.applications import (
@@ -59,6 +58,52 @@ class Refused:
     other_ref: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPdf:
+    """A plan's PDF rendered before the submission's unit of work (handlers/forms.py _prepare):
+    rendering inside it held the database for as long as the PDF took."""
+
+    application_id: int
+    answers: Mapping[str, Any]  # what it shows
+    language: str
+    prefilled: frozenset[str]
+    submitted_at: datetime  # the time printed on it, and then the submission's
+    pdf: bytes
+
+    def fits(
+        self,
+        application_id: int,
+        answers: Mapping[str, Any],
+        language: str,
+        prefilled: frozenset[str],
+    ) -> bool:
+        """Still the plan being submitted (another update may have changed an answer)."""
+        return (
+            self.application_id == application_id
+            and self.language == language
+            and self.prefilled == prefilled
+            and dict(self.answers) == dict(answers)
+        )
+
+
+async def prepare_pdf(
+    *,
+    application_id: int | None,
+    form: Form,
+    answers: Mapping[str, Any],
+    prefilled: frozenset[str],
+    t: Translator,
+    now: datetime,
+    printer: PdfRenderer,
+) -> PreparedPdf | None:
+    """The PDF submit_plan would render at `now`, made before its unit of work."""
+    if application_id is None:
+        return None
+    ref = reference(application_id, now)
+    pdf = await printer.render(t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled)
+    return PreparedPdf(application_id, dict(answers), t.language, prefilled, now, pdf)
+
+
 async def duplicate_of(
     session: AsyncSession, pin: str, application_id: int | None
 ) -> Application | None:
@@ -77,8 +122,12 @@ async def submit_plan(
     prefilled: frozenset[str],
     t: Translator,
     now: datetime,
+    printer: PdfRenderer,
+    prepared: PreparedPdf | None = None,
 ) -> Submitted | Refused:
-    """DRAFT -> SUBMITTED with its reference, audit row, documents and PDF; or why not."""
+    """DRAFT -> SUBMITTED with its reference, audit row, documents and PDF; or why not.
+
+    A `prepared` PDF that still fits is used as it is, with its time as the submission's."""
     application = (
         await get_application(session, application_id) if application_id is not None else None
     )
@@ -92,6 +141,12 @@ async def submit_plan(
         _LOG.info("submission refused: PIN %s already open as %s", mask_pin(pin), other.ref)
         return Refused("duplicate_pin", other.ref)
     check_transition(Status.DRAFT, Status.SUBMITTED, Role.APPLICANT)
+    if prepared is not None and not prepared.fits(
+        application.id, answers, t.language, prefilled
+    ):
+        prepared = None
+    if prepared is not None:
+        now = prepared.submitted_at
     ref = reference(application.id, now)
     try:
         async with session.begin_nested():
@@ -121,11 +176,12 @@ async def submit_plan(
                 mime_type=upload.get("mime_type"),
                 size=upload.get("size"),
             )
-    # fpdf2 is pure Python (about 0.1-0.2 s a plan): in a thread, other families' updates
-    # keep being answered meanwhile.
-    pdf = await asyncio.to_thread(
-        render_plan_pdf, t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled
-    )
+    if prepared is not None:
+        pdf = prepared.pdf
+    else:
+        pdf = await printer.render(
+            t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled
+        )
     add_document(
         session,
         application.id,

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Exists, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.base import utcnow
-from db.models import Role, User
+from db.models import Application, Role, Status, User
 
 # last_seen_at is refreshed at most this often: precise enough for reminders and statistics.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+class Profile(NamedTuple):
+    """What every update needs to know about its user."""
+
+    language: str | None
+    role: Role
+    # Has a submitted (non-draft) application: only then can a caseworker be waiting for the
+    # family's typed answer. Drafts are invisible to staff (bot/casework/actions.py).
+    has_case: bool
 
 
 async def current_profile(
@@ -22,8 +33,8 @@ async def current_profile(
     username: str | None,
     *,
     admin_ids: frozenset[int] = frozenset(),
-) -> tuple[str | None, Role] | None:
-    """(language, role) when the stored user needs no write (what upsert_user would change is
+) -> Profile | None:
+    """The profile when the stored user needs no write (what upsert_user would change is
     unchanged); None otherwise. One read, no transaction: PostgreSQL asks it on every update."""
     row = (
         await connection.execute(
@@ -35,6 +46,7 @@ async def current_profile(
                 User.username,
                 User.blocked,
                 User.last_seen_at,
+                _has_case(User.id).label("has_case"),
             ).where(User.id == user_id)
         )
     ).first()
@@ -46,7 +58,16 @@ async def current_profile(
         return None
     if utcnow() - row.last_seen_at > LAST_SEEN_RESOLUTION:
         return None
-    return row.language, row.role
+    return Profile(row.language, row.role, bool(row.has_case))
+
+
+def _has_case(user_id: Any) -> Exists:
+    return exists().where(Application.user_id == user_id, Application.status != Status.DRAFT)
+
+
+async def has_case(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user has a submitted application (see Profile.has_case)."""
+    return bool(await session.scalar(select(_has_case(user_id))))
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
