@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from db import sqlite_inloop
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -58,6 +61,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 60)
+        # Statements on the loop's thread instead of aiosqlite's (see db/sqlite_inloop.py).
+        database = make_url(database_url).database or ":memory:"
+        kwargs.setdefault("async_creator", partial(sqlite_inloop.connect, database))
         engine = create_async_engine(database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
