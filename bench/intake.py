@@ -66,6 +66,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--families", type=int, default=200, help="N families (default 200)")
     parser.add_argument("--concurrency", type=int, default=200, help="C families at once")
     parser.add_argument("--rtt", type=float, default=0.0, help="round trip added, in ms")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="ms a family pauses before each answer after the first (uniform, half to one and "
+        "a half times this); 0: answers instantly, which measures the bot at saturation",
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
         "--postgres-url",
@@ -269,6 +276,7 @@ async def measure_bot(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
                     steps_of=lambda index, language: family_steps(language, index),
                     concurrency=args.concurrency,
                     timeout=args.step_timeout,
+                    think=args.think / 1000,
                     budget_s=args.max_seconds,
                     alive=lambda: alive(bot),
                 )
@@ -337,6 +345,7 @@ async def measure_echo(args: argparse.Namespace, workdir: Path) -> dict[str, Any
                 steps_of=lambda index, language: family_steps(language, index),
                 concurrency=args.concurrency,
                 timeout=args.step_timeout,
+                think=args.think / 1000,
                 echo=True,
                 budget_s=args.echo_seconds,
                 alive=lambda: alive(echo),
@@ -365,6 +374,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "families": args.families,
         "concurrency": args.concurrency,
         "rtt_ms": args.rtt,
+        "think_ms": args.think,
         "database": args.database,
     }
     report.update(await measure_bot(args, workdir))

@@ -6,13 +6,16 @@ the eligibility check, «start the business plan», every plan question with the
 ID card photo and the disability certificate, the summary, Submit, the PDF. Button labels and
 answers are imported from those tests, so a wording change there reaches the benchmark too.
 
-A family acts like a person who answers instantly: one update, then it waits for the bot's
-reply (the number of messages the step brings, or an edit for a toggle) before the next.
+A family acts like a person who answers instantly (or after `think` seconds, give or take
+half): one update, then it waits for the bot's reply (the number of messages the step brings,
+or an edit for a toggle) before the next.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -170,9 +173,18 @@ class FamilyRun:
     """Drives one family through its steps and records what each step brought."""
 
     def __init__(
-        self, server: FakeTelegramServer, user: FakeUser, steps: list[Step], timeout: float
+        self,
+        server: FakeTelegramServer,
+        user: FakeUser,
+        steps: list[Step],
+        timeout: float,
+        think: float = 0.0,
     ) -> None:
         self.user = user
+        # Seconds a family pauses before each answer after the first: uniform in [think/2,
+        # 3*think/2], the same sequence for a family in every run (seeded by its user id).
+        self.think = think
+        self._rng = random.Random(user.user_id)
         self.chat: ChatState = server.state.chats[user.user_id]
         self.steps = steps
         self.timeout = timeout
@@ -184,6 +196,8 @@ class FamilyRun:
         """All steps (or until ``stop_at``, monotonic); a failure is recorded, not raised."""
         try:
             for number, step in enumerate(self.steps):
+                if number > 0 and self.think > 0:
+                    await asyncio.sleep(self._rng.uniform(0.5, 1.5) * self.think)
                 if stop_at is not None and time.monotonic() >= stop_at:
                     self.result.stopped = True
                     break

@@ -73,6 +73,7 @@ async def run_phase(
     echo: bool = False,
     budget_s: float | None = None,
     alive: Callable[[], bool] = lambda: True,
+    think: float = 0.0,
 ) -> PhaseResult:
     """Runs every family (the i-th uses user_ids[i]); with ``budget_s`` families stop taking
     steps once that many seconds have passed (a rate needs a steady state, not a full run)."""
@@ -91,7 +92,7 @@ async def run_phase(
             next_family += 1
             language = language_of(index)
             user = server.user(user_ids[index], "Айгүл", language_code=language)
-            run = FamilyRun(server, user, steps_of(index, language), timeout)
+            run = FamilyRun(server, user, steps_of(index, language), timeout, think)
             phase.runs.append(run)
             phase.languages.append(language)
             await run.run(echo=echo, stop_at=stop_at)

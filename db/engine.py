@@ -40,13 +40,14 @@ def prepare_sqlite_file(database_url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers (exports, caseworker queries) run beside the writer; busy_timeout makes
-    # a second writer wait instead of failing with "database is locked".
+    # WAL lets readers (exports, caseworker queries) run beside the writer. No busy_timeout:
+    # SQLite would sleep on the event loop's thread; db/sqlite_inloop.py waits for another
+    # process's lock with asyncio.sleep instead.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 

@@ -12,6 +12,12 @@ module directly and return without suspending: a unit of work's statements cost 
 only. The price is that a slow statement (a caseworker's query on a big database, 10-25 ms)
 pauses the loop for that long; PostgreSQL, the choice for large deployments, is unaffected.
 
+One wait must not block the loop: another process holding the write lock (an operator's
+sqlite3 shell, a second bot started on the same file by mistake). SQLite's own busy handler
+would sleep inside the call, so it is off (busy_timeout=0 in db/engine.py) and a statement
+that finds the database locked is retried here with `asyncio.sleep` in between, for up to
+LOCK_WAIT_SECONDS, as busy_timeout did: meanwhile other families' replies and the polling go on.
+
 This is the aiosqlite surface SQLAlchemy's adapter uses (sqlalchemy.connectors.asyncio and
 dialects.sqlite.aiosqlite), plugged in through create_async_engine's `async_creator`; the
 dialect, its SQL and its type handling stay SQLAlchemy's own.
@@ -22,7 +28,37 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+LOCK_WAIT_SECONDS = 5.0
+_FIRST_PAUSE = 0.001
+_LONGEST_PAUSE = 0.05
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    """Locked by another connection, and worth waiting for. A stale read snapshot
+    (SQLITE_BUSY_SNAPSHOT) never clears by waiting: it fails at once, as with busy_timeout."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return False
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        code & 0xFF == sqlite3.SQLITE_BUSY and code != sqlite3.SQLITE_BUSY_SNAPSHOT
+    )
+
+
+async def _waiting_for_the_lock(call: Callable[[], T]) -> T:
+    """call(), retried while another process holds the lock (the statement did not run)."""
+    pause, waited = _FIRST_PAUSE, 0.0
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as error:
+            if not _locked(error) or waited >= LOCK_WAIT_SECONDS:
+                raise
+        await asyncio.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, _LONGEST_PAUSE)
 
 
 class InLoopCursor:
@@ -38,11 +74,12 @@ class InLoopCursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> InLoopCursor:
-        self._cursor.execute(sql, parameters)
+        await _waiting_for_the_lock(lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InLoopCursor:
-        self._cursor.executemany(sql, parameters)
+        rows = list(parameters)  # a retry must see them all again
+        await _waiting_for_the_lock(lambda: self._cursor.executemany(sql, rows))
         return self
 
     async def fetchone(self) -> Any:
@@ -111,7 +148,8 @@ class InLoopConnection:
         return InLoopCursor(self._live().cursor())
 
     async def commit(self) -> None:
-        self._live().commit()
+        connection = self._live()
+        await _waiting_for_the_lock(connection.commit)
 
     async def rollback(self) -> None:
         self._live().rollback()

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.app import BotApplication, build_application, running
 from bot.config import Settings, load_settings
 from bot.services import Services
+from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from tests.fakebot import FakeTelegramServer, FakeUser
 
@@ -59,6 +60,17 @@ async def database_session(database_url: str) -> AsyncIterator[AsyncSession]:
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             yield session
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def migrated_sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The bot's own engine and session factory, on the migrated database."""
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    try:
+        yield create_session_factory(engine)
     finally:
         await engine.dispose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.eligibility.loader import load_ruleset
 from bot.eligibility.service import latest_answers, record_check
 from db.base import utcnow
-from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
 from db.models import EligibilityCheck, User
 from db.repo.eligibility import checks_of, latest_check
+from tests.harness import migrated_sessions
 
 RULESET = load_ruleset()
 FAMILY = {
@@ -37,13 +35,10 @@ FAMILY = {
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A migrated database (the conftest's: SQLite, and PostgreSQL when configured)."""
-    await asyncio.to_thread(upgrade, database_url)
-    engine = create_engine(database_url)
-    factory = create_session_factory(engine)
-    async with factory() as session, session.begin():
-        session.add(User(id=77, first_name="Айгүл"))
-    yield factory
-    await engine.dispose()
+    async with migrated_sessions(database_url) as factory:
+        async with factory() as session, session.begin():
+            session.add(User(id=77, first_name="Айгүл"))
+        yield factory
 
 
 async def test_a_check_is_stored_with_everything(

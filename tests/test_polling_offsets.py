@@ -168,7 +168,7 @@ async def bot_process(
 async def writes_blocked(database_url: str) -> AsyncIterator[None]:
     """Hold the database's write lock: the bot's next unit of work waits for it."""
     if database_url.startswith("sqlite"):
-        # The bot waits up to its busy_timeout (5 s): the test acts well within that.
+        # The bot waits up to 5 s for the lock (db/sqlite_inloop.py): the test acts well within.
         lite = sqlite3.connect(database_url.split(":///", 1)[1], isolation_level=None)
         lite.execute("BEGIN IMMEDIATE")
         try:

@@ -17,6 +17,9 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -43,8 +46,24 @@ def _plan_form(grant_amount: int) -> Form:
 
 def warm_up(grant_amount: int) -> None:
     """In the worker: load the catalogs, the form and fpdf once, before the first family."""
+    _exit_with_parent()
     _i18n()
     _plan_form(grant_amount)
+
+
+def _exit_with_parent() -> None:
+    """A bot killed with SIGKILL (or by the OOM killer) cannot stop its workers, and they would
+    wait for work forever: each restart would leave one more. The worker leaves on its own."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-the-bot", daemon=True).start()
 
 
 def render_job(
