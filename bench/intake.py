@@ -1,13 +1,15 @@
-"""`python -m bench intake --families N --concurrency C [--rtt MS] [--database sqlite|postgres]`
+"""`python -m bench intake --families N --concurrency C [--rtt MS] [--think MS] [--database …]`
 
 N simulated families, each a distinct user, take the whole path (bench/intake_family.py): /start,
 the language, the eligibility check, the full business plan with the contact, photo and
 document uploads, submission and the PDF. At most C families are active at once, and each waits
-for the bot's reply before its next step. They run in this process against the fake Bot API
-server (tests/fakebot), which delays every answer by MS milliseconds, as real Telegram is tens
-of milliseconds away; the bot is the real `python -m bot`, a separate process, on a fresh
-database. Before the measured run one family per language goes through alone: its replies are
-the reference every measured family's replies must match.
+for the bot's reply before its next step: at once (the default, which measures the bot at
+saturation: latency is then C / throughput), or after --think ms, give or take half, as a
+person reads and taps (latency under a load the bot can carry). They run in this process
+against the fake Bot API server (tests/fakebot), which delays every answer by MS milliseconds,
+as real Telegram is tens of milliseconds away; the bot is the real `python -m bot`, a separate
+process, on a fresh database. Before the measured run one family per language goes through
+alone: its replies are the reference every measured family's replies must match.
 
 Then the ceiling, on a fresh fake server with the same rtt and C: bench/echo_bot.py (bare
 python-telegram-bot, default settings), the same families sending the same number of updates
