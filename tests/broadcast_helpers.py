@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
 from db.enums import BroadcastState, DeliveryState
-from db.models import Broadcast, Delivery
+from db.models import Broadcast, BroadcastSender, Delivery
 from tests.conftest import ADMIN_ID
 from tests.fakebot import BotMessage, FakeUser
 from tests.harness import BotHarness, eventually
@@ -92,3 +96,28 @@ async def last_broadcast_id(harness: BotHarness) -> int:
 def copies(harness: BotHarness, chat_id: int, content: str) -> int:
     """How many messages with this text (or caption) the chat really received."""
     return sum(1 for m in harness.server.messages_in(chat_id) if m.content == content)
+
+
+DEAD = "dead-sender-with-a-journal"
+
+
+def sending_with_a_dead_sender(db: AsyncSession, total: int) -> Broadcast:
+    """What a kill -9 leaves: a broadcast still sending, and its sender's last heartbeat a
+    minute old (gone on PostgreSQL too, where a sender is stale after 30 s)."""
+    now = utcnow()
+    broadcast = Broadcast(
+        created_by=ADMIN_ID,
+        state=BroadcastState.SENDING,
+        one_text=True,
+        text_ky=RU_TEXT,
+        text_ru=RU_TEXT,
+        audience="all",
+        total=total,
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+    )
+    db.add(broadcast)
+    gone = now - timedelta(minutes=1)
+    db.add(BroadcastSender(id=DEAD, started_at=gone, seen_at=gone))
+    return broadcast

@@ -3,14 +3,12 @@ and resuming after a restart or a crash, checked against what the fake server de
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
-from db.base import utcnow
 from db.enums import BroadcastState, DeliveryState
-from db.models import Broadcast, BroadcastSender, Delivery, User
+from db.models import Delivery, User
 from tests.broadcast_helpers import (
+    DEAD,
     RU_TEXT,
     admin,
     compose,
@@ -18,6 +16,7 @@ from tests.broadcast_helpers import (
     delivery_states,
     family,
     last_broadcast_id,
+    sending_with_a_dead_sender,
     wait_state,
 )
 from tests.conftest import ADMIN_ID
@@ -181,24 +180,7 @@ async def test_crashed_sender_rows_become_unknown_and_are_not_resent(
     # What a kill -9 leaves behind: a sending broadcast, three rows claimed by a sender
     # that is gone (their requests may have reached Telegram), three rows never claimed.
     async with harness.db() as db:
-        now = utcnow()
-        broadcast = Broadcast(
-            created_by=ADMIN_ID,
-            state=BroadcastState.SENDING,
-            one_text=True,
-            text_ky=RU_TEXT,
-            text_ru=RU_TEXT,
-            audience="all",
-            total=6,
-            created_at=now,
-            updated_at=now,
-            started_at=now,
-        )
-        db.add(broadcast)
-        # Last seen a minute ago: gone on PostgreSQL too (there a sender is presumed dead
-        # after 30 s without a heartbeat; with SQLite, at once, as it is one process).
-        gone = now - timedelta(minutes=1)
-        db.add(BroadcastSender(id="dead" * 8, started_at=gone, seen_at=gone))
+        broadcast = sending_with_a_dead_sender(db, 6)
         await db.flush()
         for index, uid in enumerate(ids):
             claimed = index < 3
@@ -208,7 +190,7 @@ async def test_crashed_sender_rows_become_unknown_and_are_not_resent(
                     user_id=uid,
                     language="ru",
                     state=DeliveryState.SENDING if claimed else DeliveryState.PENDING,
-                    claimed_by="dead" * 8 if claimed else None,
+                    claimed_by=DEAD if claimed else None,
                     attempts=0,
                 )
             )

@@ -5,52 +5,26 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.journal import Answer, Journal, Template, journal_path
 from bot.broadcast.worker import default_journal_dir
-from db.base import utcnow
 from db.enums import BroadcastState, DeliveryState
-from db.models import Broadcast, BroadcastSender, Delivery, MessageLog
+from db.models import Delivery, MessageLog
 from tests.broadcast_helpers import (
+    DEAD,
     RU_TEXT,
     admin,
     compose,
     copies,
     family,
     last_broadcast_id,
+    sending_with_a_dead_sender,
     wait_state,
 )
-from tests.conftest import ADMIN_ID
 from tests.harness import BotHarness, eventually
-
-DEAD = "dead-sender-with-a-journal"
-
-
-def sending_with_a_dead_sender(db: AsyncSession, total: int) -> Broadcast:
-    """What a kill -9 leaves: a broadcast still sending, and its sender's last heartbeat a
-    minute old (gone on PostgreSQL too, where a sender is stale after 30 s)."""
-    now = utcnow()
-    broadcast = Broadcast(
-        created_by=ADMIN_ID,
-        state=BroadcastState.SENDING,
-        one_text=True,
-        text_ky=RU_TEXT,
-        text_ru=RU_TEXT,
-        audience="all",
-        total=total,
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-    )
-    db.add(broadcast)
-    gone = now - timedelta(minutes=1)
-    db.add(BroadcastSender(id=DEAD, started_at=gone, seen_at=gone))
-    return broadcast
 
 
 async def test_a_database_error_in_the_heartbeat_does_not_stop_the_sender(
