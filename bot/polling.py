@@ -1,23 +1,21 @@
-"""Long polling that confirms an update to Telegram only after it has been processed.
+"""Long polling that never loses an update, and never lets a slow one hold up the others.
 
 PTB's Updater confirms a getUpdates batch (offset = last id + 1) with its next poll, usually
 while the batch's handlers are still running: a kill -9 then loses those updates for good.
 
-Here the offset sent to Telegram is the smallest update_id whose processing has not finished
-(or the last id + 1 when nothing is running). Telegram therefore keeps every unfinished update
-and delivers it again after a crash; one that had been applied is recognised by its update_id
-(`handlers/redelivery.py`) and not applied twice. Updates already running or finished are
-skipped when a poll returns them again; new ones go to PTB's update processor (per-chat order,
-bot/update_processor.py), exactly as PTB's own fetcher would hand them over.
+Here each batch is first stored in the database (table update_inbox, one commit per poll) and
+only then confirmed, by the next poll's offset. An update's row is deleted once its handler
+has finished (in batches, a moment later). The next process hands over the rows a dead one
+left; one that had been applied is recognised by its update_id (`handlers/redelivery.py`) and
+not applied twice. An update that was handed over at `max_attempts` starts in a row (one that
+kills the process, say) is given up and logged, so that it cannot stop every restart.
 
-The guarantee: an update is confirmed only after its handler returned (or raised), or after it
-has been running for `max_hold` seconds (a hung handler must not hold up every family, since a
-poll returns at most `limit` updates from the offset on). A graceful stop finishes the updates
-in flight and then confirms them.
-
-Costs: while anything is running, a poll returns at once (the unfinished updates are still
-pending at Telegram), so polls come every `busy_interval` seconds instead of one long poll;
-already-known updates are skipped before they are parsed.
+Why not simply confirm an update once it finished? That was the first design: the offset
+stayed at the oldest unfinished update, and getUpdates returns at most 100 updates from the
+offset on, so one update slower than the last 100 (a plan's PDF, a caseworker's export) held
+up every family, and each poll downloaded the unfinished updates again. Now a poll is a true
+long poll: it returns as soon as something new arrives. Updates go to PTB's update processor
+(per-chat order, bot/update_processor.py), exactly as PTB's own fetcher would hand them over.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ import logging
 import signal
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -36,12 +34,16 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from db.repo.inbox import forget_updates, store_updates, take_over_updates
+
 _LOG = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 BATCH_LIMIT = 100  # Telegram's maximum for getUpdates
 READ_SLACK = 10.0  # seconds beyond the long-poll timeout before a poll counts as timed out
 MAX_BACKOFF = 30.0
+MAX_ATTEMPTS = 3  # starts that handed an update over before it is given up
+FORGET_DELAY = 0.2  # seconds: finished updates are deleted from the inbox in batches
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
@@ -68,78 +70,52 @@ def newer_update_seen(app: AnyApplication, chat_id: int, update_id: int) -> bool
     return poller is not None and poller.latest_of_chat(chat_id) > update_id
 
 
-class OffsetWindow:
-    """Which updates are running or finished, and the offset that is safe to confirm.
+class UpdateLedger:
+    """Which updates this process has taken, which are running, and which finished ones the
+    inbox still holds. Pure bookkeeping (no I/O), so the rules can be tested on their own."""
 
-    Pure bookkeeping (no I/O), so the rule can be tested on its own.
-    """
-
-    def __init__(self, max_hold: float = 120.0) -> None:
-        self.max_hold = max_hold
-        self._running: dict[int, float] = {}  # update_id -> when it was handed over
-        self._finished: set[int] = set()  # finished, not yet confirmed
-        self._next_id: int | None = None  # last update_id seen + 1
-        self._confirmed = 0  # the last offset Telegram accepted
-        self._given_up: set[int] = set()
+    def __init__(self) -> None:
+        self.offset: int | None = None  # every update below it is stored (None: none seen yet)
+        self._running: set[int] = set()
+        self._finished: list[int] = []  # finished; their inbox rows are still to be deleted
 
     @property
     def running(self) -> int:
         return len(self._running)
 
-    def take(self, update_id: int, now: float) -> bool:
-        """True if the update is new (now running); False if seen before in this process."""
-        if (
-            update_id < self._confirmed
-            or update_id in self._running
-            or update_id in self._finished
-        ):
-            return False
-        self._running[update_id] = now
-        if self._next_id is None or update_id >= self._next_id:
-            self._next_id = update_id + 1
-        return True
+    def is_new(self, update_id: int) -> bool:
+        """Not taken by this process before (a failed store is polled again, for one)."""
+        below = self.offset is not None and update_id < self.offset
+        return not below and update_id not in self._running
+
+    def taken(self, update_ids: Iterable[int]) -> None:
+        """These updates are stored: they run now, and the next poll confirms them."""
+        for update_id in update_ids:
+            self._running.add(update_id)
+            if self.offset is None or update_id >= self.offset:
+                self.offset = update_id + 1
 
     def finish(self, update_id: int) -> None:
-        if self._running.pop(update_id, None) is not None:
-            self._given_up.discard(update_id)
-            if update_id >= self._confirmed:
-                self._finished.add(update_id)
+        if update_id in self._running:
+            self._running.discard(update_id)
+            self._finished.append(update_id)
 
-    def holding(self, now: float) -> list[int]:
-        """Running updates that still hold the offset back (not yet past max_hold)."""
-        held = []
-        for update_id, since in self._running.items():
-            if now - since < self.max_hold:
-                held.append(update_id)
-            elif update_id not in self._given_up:
-                self._given_up.add(update_id)
-                _LOG.warning(
-                    "update %s is still running after %.0f s; confirming it anyway so that "
-                    "later updates are not held up",
-                    update_id,
-                    self.max_hold,
-                )
-        return held
+    def take_finished(self) -> list[int]:
+        """The finished updates whose inbox rows are to be deleted now."""
+        finished, self._finished = self._finished, []
+        return finished
 
-    def offset(self, now: float) -> int | None:
-        """The getUpdates offset: everything below it has finished (None: nothing seen yet)."""
-        held = self.holding(now)
-        if held:
-            return max(min(held), self._confirmed)
-        if self._next_id is None:
-            return None
-        return max(self._next_id, self._confirmed)
+    def put_back(self, update_ids: list[int]) -> None:
+        """Deleting their rows failed: try again later."""
+        self._finished.extend(update_ids)
 
-    def confirmed(self, offset: int | None) -> None:
-        """Telegram accepted `offset`: forget finished updates below it."""
-        if offset is None or offset <= self._confirmed:
-            return
-        self._confirmed = offset
-        self._finished = {u for u in self._finished if u >= offset}
+    @property
+    def has_finished(self) -> bool:
+        return bool(self._finished)
 
 
 class ConfirmingPoller:
-    """Fetches updates with getUpdates and confirms each one only once it was processed."""
+    """Fetches updates with getUpdates; stores each batch before Telegram may forget it."""
 
     def __init__(
         self,
@@ -147,18 +123,21 @@ class ConfirmingPoller:
         *,
         timeout: float = 10.0,
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
-        busy_interval: float = 0.05,
-        max_hold: float = 120.0,
         limit: int = BATCH_LIMIT,
+        max_attempts: int = MAX_ATTEMPTS,
+        forget_delay: float = FORGET_DELAY,
     ) -> None:
         self.app = app
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
-        self.busy_interval = busy_interval
         self.limit = limit
-        self.window = OffsetWindow(max_hold)
+        self.max_attempts = max_attempts
+        self.forget_delay = forget_delay
+        self.ledger = UpdateLedger()
         self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._forgetter: asyncio.Task[None] | None = None
         self.polls = 0  # successful getUpdates calls (tests and diagnostics)
         # Set once every update that was waiting at Telegram when we started has been seen:
         # a poll returned less than a full batch, or a message written after our start came
@@ -166,6 +145,10 @@ class ConfirmingPoller:
         self.backlog_fetched = asyncio.Event()
         self._started_at = time.time()
         self._latest: OrderedDict[int, int] = OrderedDict()  # chat id -> last update id
+
+    @property
+    def services(self) -> Any:
+        return self.app.bot_data.services
 
     def latest_of_chat(self, chat_id: int) -> int:
         """The last update id of this chat handed over by this poller (0: none)."""
@@ -186,10 +169,13 @@ class ConfirmingPoller:
         return self._task
 
     async def start(self) -> None:
-        """Remove a webhook if one is set (getUpdates would conflict), then poll."""
+        """Remove a webhook if one is set (getUpdates would conflict), hand over what a dead
+        process left in the inbox, then poll."""
         await self.app.bot.delete_webhook()
         _POLLERS[id(self.app)] = self
+        await self._take_over()
         self._task = asyncio.create_task(self._loop(), name="ConfirmingPoller")
+        self._forgetter = asyncio.create_task(self._forget_loop(), name="ConfirmingPoller:forget")
 
     async def stop(self) -> None:
         """Stop fetching; updates already handed over keep running (Application.stop waits)."""
@@ -202,8 +188,14 @@ class ConfirmingPoller:
             del _POLLERS[id(self.app)]
 
     async def confirm_finished(self) -> None:
-        """After the updates in flight have finished: tell Telegram, without a long poll."""
-        offset = self.window.offset(asyncio.get_running_loop().time())
+        """After the updates in flight have finished: delete their inbox rows, and tell
+        Telegram about the last batch without a long poll."""
+        if self._forgetter is not None:
+            self._forgetter.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._forgetter
+        await self._forget()
+        offset = self.ledger.offset
         if offset is None:
             return
         try:
@@ -215,19 +207,64 @@ class ConfirmingPoller:
                 offset,
                 exc,
             )
-        else:
-            self.window.confirmed(offset)
+
+    # -- the inbox --------------------------------------------------------------------------------
+
+    async def _take_over(self) -> None:
+        async with self.services.transaction() as session:
+            pending, given_up = await take_over_updates(session, self.max_attempts)
+        for update_id in given_up:
+            _LOG.critical(
+                "update %s was handed over at %d starts without finishing; giving it up",
+                update_id,
+                self.max_attempts,
+            )
+        if pending:
+            _LOG.warning("handing over %d updates an earlier process did not finish", len(pending))
+            self._hand_over(pending, stored=True)
+
+    async def _store(self, fresh: list[dict[str, Any]]) -> None:
+        async with self.services.transaction() as session:
+            await store_updates(session, fresh)
+
+    async def _forget_loop(self) -> None:
+        while True:
+            await self._finished.wait()
+            await asyncio.sleep(self.forget_delay)  # let a batch gather: one commit for many
+            if not await self._forget():
+                await asyncio.sleep(1.0)
+
+    async def _forget(self) -> bool:
+        """Delete the finished updates' inbox rows; False if the database failed (kept)."""
+        self._finished.clear()
+        finished = self.ledger.take_finished()
+        if not finished:
+            return True
+        try:
+            async with self.services.transaction() as session:
+                await forget_updates(session, finished)
+        except Exception:
+            # Harmless meanwhile: a restart would hand them over and they would be skipped.
+            _LOG.exception("could not delete %d finished updates from the inbox", len(finished))
+            self.ledger.put_back(finished)
+            self._finished.set()
+            return False
+        return True
 
     # -- the loop ---------------------------------------------------------------------------------
 
     async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
         backoff = 0.0
         while not self._stopping.is_set():
-            offset = self.window.offset(loop.time())
+            offset = self.ledger.offset
             delay = 0.0
             try:
                 batch = await self._unless_stopped(self._get_updates(offset, self.timeout))
+                if batch is None:  # stopping
+                    return
+                fresh = self._fresh(batch)
+                if fresh:
+                    await self._store(fresh)  # before the next poll's offset confirms them
             except RetryAfter as exc:
                 retry_after = exc.retry_after
                 seconds = (
@@ -246,47 +283,51 @@ class ConfirmingPoller:
                 delay = backoff
                 _LOG.error("getUpdates failed (%s); trying again in %.1f s", exc, delay)
             except Exception:
+                # The inbox could not be written, most likely: the offset stays, so Telegram
+                # keeps the batch and the next poll returns it again.
                 backoff = 1.0 if backoff == 0 else min(MAX_BACKOFF, backoff * 1.5)
                 delay = backoff
-                _LOG.exception("getUpdates failed unexpectedly; trying again in %.1f s", delay)
+                _LOG.exception("polling failed unexpectedly; trying again in %.1f s", delay)
             else:
-                if batch is None:  # stopping
-                    return
                 backoff = 0.0
                 self.polls += 1
-                self.window.confirmed(offset)
-                fresh = self._hand_over(batch, loop.time())
+                self._hand_over(fresh, stored=False)
                 if len(batch) < self.limit:
                     self.backlog_fetched.set()
-                if fresh < len(batch):
-                    # Updates still running came back: Telegram answers such a poll at once,
-                    # and each poll downloads and decodes them all again (that was a tenth of
-                    # the CPU at 100 families in flight). Wait a little instead of spinning;
-                    # a batch of only new updates (a backlog) is followed by a poll at once.
-                    delay = self.busy_interval
             if delay:
                 await self._sleep(delay)
 
-    def _hand_over(self, batch: list[Any], now: float) -> int:
-        """Give the new updates of a batch to PTB's update processor; return how many."""
+    def _fresh(self, batch: list[Any]) -> list[dict[str, Any]]:
+        """The updates of a batch this process has not taken yet."""
+        return [
+            data
+            for data in batch
+            if isinstance(data, dict)
+            and isinstance(data.get("update_id"), int)
+            and self.ledger.is_new(data["update_id"])
+        ]
+
+    def _hand_over(self, fresh: list[dict[str, Any]], *, stored: bool) -> None:
+        """Give stored updates to PTB's update processor, in order."""
         bot = self.app.bot
-        fresh = 0
-        for data in batch:
-            update_id = data.get("update_id") if isinstance(data, dict) else None
-            if not isinstance(update_id, int) or not self.window.take(update_id, now):
-                continue
-            fresh += 1
+        self.ledger.taken(data["update_id"] for data in fresh)
+        for data in fresh:
+            update_id = data["update_id"]
             try:
                 update = Update.de_json(data, bot)
                 bot.insert_callback_data(update)
             except Exception:
                 _LOG.critical("update %s could not be parsed; skipping it", update_id)
-                self.window.finish(update_id)
+                self._done(update_id)
                 continue
             self._remember(update)
-            self._note_backlog(update)
+            if not stored:
+                self._note_backlog(update)
             self._process(update)
-        return fresh
+
+    def _done(self, update_id: int) -> None:
+        self.ledger.finish(update_id)
+        self._finished.set()
 
     def _note_backlog(self, update: Update) -> None:
         if self.backlog_fetched.is_set():
@@ -305,13 +346,13 @@ class ConfirmingPoller:
             update=update,
             name=f"ConfirmingPoller:update:{update_id}",
         )
-        task.add_done_callback(lambda _task: self.window.finish(update_id))
+        task.add_done_callback(lambda _task: self._done(update_id))
 
     async def _get_updates(
         self, offset: int | None, timeout: float, limit: int | None = None
     ) -> list[Any]:
-        # Bot._post gives the raw JSON: updates still running come back in every poll, and
-        # parsing them again just to skip them would cost ~0.2 ms each.
+        # Bot._post gives the raw JSON: the inbox stores it as received, and an update polled
+        # again after a failed store is skipped before it is parsed.
         data: dict[str, Any] = {
             "timeout": timeout,
             "limit": limit or self.limit,

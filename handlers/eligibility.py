@@ -7,6 +7,7 @@ plan from the result's button.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -177,8 +178,7 @@ async def start_plan_from_result(update: Update, context: BotContext) -> None:
     if latest is None or latest.id != check_id or latest.outcome == Outcome.NOT_ELIGIBLE:
         await query.answer(context._("This button is no longer valid."))
         return
-    await query.answer()
-    await plan.apply_command(update, context)
+    await asyncio.gather(query.answer(), plan.apply_command(update, context))  # independent
 
 
 def _plan_check_id(data: str | None) -> int | None:

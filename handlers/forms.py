@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -251,11 +251,17 @@ async def _deliver(update: Update, context: BotContext, outcome: Outcome) -> Non
     """Send what the unit of work decided (it has committed by now)."""
     query = update.callback_query
     chat = update.effective_chat
+    replies = outcome.replies if chat is not None else []
+    first: list[Awaitable[None]] = []
     if query is not None:
-        # The toast and the edit do not depend on each other: one round trip, not two.
-        await asyncio.gather(_answer(query, outcome.toast), _edit_pressed(query, outcome))
-    if chat is not None:
-        await send_replies(context, chat.id, outcome.replies)
+        first += [_answer(query, outcome.toast), _edit_pressed(query, outcome)]
+    if chat is not None and replies:
+        first.append(send_replies(context, chat.id, replies[:1]))
+    # The toast, the edit of the pressed message and the first reply do not depend on each
+    # other: one round trip to Telegram, not three. Further replies keep their order.
+    await asyncio.gather(*first)
+    if chat is not None and len(replies) > 1:
+        await send_replies(context, chat.id, replies[1:])
     if outcome.after is not None:
         await outcome.after()
 

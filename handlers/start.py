@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import asyncio
+
+from telegram import CallbackQuery, Update
 
 from bot import callbacks
 from bot.context import BotContext
@@ -70,9 +72,14 @@ async def choose_language(update: Update, context: BotContext) -> None:
     context.services.remember_user(user.id, language)
     context.language = language
     context.language_chosen = True
-    await query.answer()
+    # Independent requests: one round trip to Telegram, not three.
+    await asyncio.gather(
+        query.answer(), _show_choice(query, context, language), send_welcome(update, context)
+    )
+
+
+async def _show_choice(query: CallbackQuery, context: BotContext, language: str) -> None:
     if query.message is not None:
         await query.edit_message_text(
             context._("Language: {name}").format(name=LANGUAGE_NAMES[language])
         )
-    await send_welcome(update, context)

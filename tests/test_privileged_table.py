@@ -181,7 +181,8 @@ async def snapshot(harness: BotHarness) -> dict[str, Any]:
         ).all()
         counts = {}
         for table in Base.metadata.sorted_tables:
-            if table.name in ("message_log", "users", "privacy_requests"):
+            # update_inbox: every update passes through it (bot/polling.py), refused or not.
+            if table.name in ("message_log", "users", "privacy_requests", "update_inbox"):
                 continue
             counts[table.name] = len((await db.execute(select(table))).all())
     return {

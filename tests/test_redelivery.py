@@ -11,7 +11,7 @@ from db.models import Direction, EligibilityCheck, MessageLog
 from tests.fakebot import FakeTelegramServer, FaultConfig
 from tests.harness import BotHarness
 from tests.test_e2e_eligibility import WORDS, family, relax_flood, run_of, step
-from tests.test_polling_offsets import bot_process, wait_for
+from tests.test_polling_inbox import bot_process, wait_for
 
 
 async def start_check_up_to_household(harness: BotHarness, user_id: int) -> None:

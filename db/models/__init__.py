@@ -21,6 +21,7 @@ from db.models.casework import (
 from db.models.core import MessageLog, User
 from db.models.eligibility import EligibilityCheck
 from db.models.forms import FormRun, RunStatus
+from db.models.inbox import InboxUpdate
 from db.models.privacy import PrivacyRequest
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Document",
     "EligibilityCheck",
     "FormRun",
+    "InboxUpdate",
     "InfoRequest",
     "Invite",
     "MessageLog",
