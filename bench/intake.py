@@ -5,7 +5,8 @@ the language, the eligibility check, the full business plan with the contact, ph
 document uploads, submission and the PDF. At most C families are active at once, and each waits
 for the bot's reply before its next step: at once (the default, which measures the bot at
 saturation: latency is then C / throughput), or after --think ms, give or take half, as a
-person reads and taps (latency under a load the bot can carry). They run in this process
+person reads and taps (latency under a load the bot can carry; the pause comes before the first
+message too, so such families do not all start in the same millisecond). They run in this process
 against the fake Bot API server (tests/fakebot), which delays every answer by MS milliseconds,
 as real Telegram is tens of milliseconds away; the bot is the real `python -m bot`, a separate
 process, on a fresh database. Before the measured run one family per language goes through
@@ -72,7 +73,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--think",
         type=float,
         default=0.0,
-        help="ms a family pauses before each answer after the first (uniform, half to one and "
+        help="ms a family pauses before each message, the first too (uniform, half to one and "
         "a half times this); 0: answers instantly, which measures the bot at saturation",
     )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")

@@ -7,7 +7,7 @@ ID card photo and the disability certificate, the summary, Submit, the PDF. Butt
 answers are imported from those tests, so a wording change there reaches the benchmark too.
 
 A family acts like a person who answers instantly (or after `think` seconds, give or take
-half): one update, then it waits for the bot's reply (the number of messages the step brings,
+half, before each message: so families that think also start at scattered moments): one update, then it waits for the bot's reply (the number of messages the step brings,
 or an edit for a toggle) before the next.
 """
 
@@ -181,7 +181,7 @@ class FamilyRun:
         think: float = 0.0,
     ) -> None:
         self.user = user
-        # Seconds a family pauses before each answer after the first: uniform in [think/2,
+        # Seconds a family pauses before each message, the first too: uniform in [think/2,
         # 3*think/2], the same sequence for a family in every run (seeded by its user id).
         self.think = think
         self._rng = random.Random(user.user_id)
@@ -196,7 +196,7 @@ class FamilyRun:
         """All steps (or until ``stop_at``, monotonic); a failure is recorded, not raised."""
         try:
             for number, step in enumerate(self.steps):
-                if number > 0 and self.think > 0:
+                if self.think > 0:  # the first message too: families do not start in step
                     await asyncio.sleep(self._rng.uniform(0.5, 1.5) * self.think)
                 if stop_at is not None and time.monotonic() >= stop_at:
                     self.result.stopped = True
