@@ -7,8 +7,9 @@ ID card photo and the disability certificate, the summary, Submit, the PDF. Butt
 answers are imported from those tests, so a wording change there reaches the benchmark too.
 
 A family acts like a person who answers instantly (or after `think` seconds, give or take
-half, before each message: so families that think also start at scattered moments): one update, then it waits for the bot's reply (the number of messages the step brings,
-or an edit for a toggle) before the next.
+half, before each message: so families that think also start at scattered moments): one
+update, then it waits for the bot's reply (the number of messages the step brings, or an edit
+for a toggle) before the next.
 """
 
 from __future__ import annotations

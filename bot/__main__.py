@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.polling import run_polling
 
     log.info("starting with long polling")
-    run_polling(app)  # confirms each update to Telegram only once it was processed
+    run_polling(app)  # stores each update before confirming it to Telegram (bot/polling.py)
     return 0
 
 

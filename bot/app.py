@@ -130,8 +130,8 @@ async def running(app: BotApplication, *, poll_timeout: float = 10.0) -> AsyncIt
     """Run the bot with long polling inside an existing event loop (tests, benchmarks).
 
     Does what `python -m bot` does, minus signal handling and owning the loop: post_init,
-    polling that confirms an update only once it was processed (bot/polling.py), then on exit
-    a graceful stop (in-flight updates finish and are confirmed) and post_shutdown.
+    polling that stores each update before confirming it (bot/polling.py), then on exit a
+    graceful stop (in-flight updates finish and are confirmed) and post_shutdown.
     """
     async with polling(app, poll_timeout=poll_timeout):
         yield

@@ -1,10 +1,11 @@
 """Updates that Telegram delivers twice are applied once.
 
-After a crash the getUpdates offset is not confirmed yet (bot/polling.py confirms an update only
-once it was processed; a webhook answer may have been lost too), so Telegram sends the same
-update again. Its inbound log row, committed together with the answer it carried, tells us it
-was processed. Applying it again would put the same answer into the NEXT question, so it is
-skipped.
+After a crash the next process hands over again the updates the dead one had taken and not
+finished (bot/polling.py keeps them in the update_inbox table until their handler has finished;
+Telegram itself resends a batch whose offset was not confirmed yet, and a webhook retries a
+request whose answer was lost). Such an update's inbound log row, committed with the answer it
+carried, tells us it was processed. Applying it again would put the same answer into the NEXT
+question, so it is skipped.
 
 If the bot died before its reply went out, the family would be left waiting: then the current
 question of its open questionnaire is sent again, or, when that answer completed the
@@ -43,8 +44,8 @@ async def is_redelivery(update: Update, context: BotContext) -> bool:
     _LOG.warning("update %s was delivered again; not applying it twice", update.update_id)
     if update.effective_user is not None:
         log_id, chat_id = prior
-        # A task of its own: this update must finish (and be confirmed) so that the poller can
-        # fetch the updates behind it; see the module docstring.
+        # A task of its own: it waits for the backlog, and the family's next update (in that
+        # backlog, perhaps) must not wait behind it in the chat's order.
         context.application.create_task(
             resend_if_still_waiting(update, context, log_id, chat_id), update=update
         )
