@@ -211,8 +211,8 @@ class ConfirmingPoller:
     # -- the inbox --------------------------------------------------------------------------------
 
     async def _take_over(self) -> None:
-        async with self.services.transaction() as session:
-            pending, given_up = await take_over_updates(session, self.max_attempts)
+        async with self.services.engine.begin() as connection:
+            pending, given_up = await take_over_updates(connection, self.max_attempts)
         for update_id in given_up:
             _LOG.critical(
                 "update %s was handed over at %d starts without finishing; giving it up",
@@ -224,8 +224,8 @@ class ConfirmingPoller:
             self._hand_over(pending, stored=True)
 
     async def _store(self, fresh: list[dict[str, Any]]) -> None:
-        async with self.services.transaction() as session:
-            await store_updates(session, fresh)
+        async with self.services.engine.begin() as connection:
+            await store_updates(connection, fresh)
 
     async def _forget_loop(self) -> None:
         while True:
@@ -241,8 +241,8 @@ class ConfirmingPoller:
         if not finished:
             return True
         try:
-            async with self.services.transaction() as session:
-                await forget_updates(session, finished)
+            async with self.services.engine.begin() as connection:
+                await forget_updates(connection, finished)
         except Exception:
             # Harmless meanwhile: a restart would hand them over and they would be skipped.
             _LOG.exception("could not delete %d finished updates from the inbox", len(finished))
