@@ -221,7 +221,7 @@ class ConfirmingPoller:
             )
         if pending:
             _LOG.warning("handing over %d updates an earlier process did not finish", len(pending))
-            self._hand_over(pending, stored=True)
+            self._hand_over(pending, taken_over=True)
 
     async def _store(self, fresh: list[dict[str, Any]]) -> None:
         async with self.services.engine.begin() as connection:
@@ -291,7 +291,7 @@ class ConfirmingPoller:
             else:
                 backoff = 0.0
                 self.polls += 1
-                self._hand_over(fresh, stored=False)
+                self._hand_over(fresh, taken_over=False)
                 if len(batch) < self.limit:
                     self.backlog_fetched.set()
             if delay:
@@ -307,8 +307,9 @@ class ConfirmingPoller:
             and self.ledger.is_new(data["update_id"])
         ]
 
-    def _hand_over(self, fresh: list[dict[str, Any]], *, stored: bool) -> None:
-        """Give stored updates to PTB's update processor, in order."""
+    def _hand_over(self, fresh: list[dict[str, Any]], *, taken_over: bool) -> None:
+        """Give stored updates to PTB's update processor, in order (`taken_over`: left by a
+        dead process, not fetched now, so they say nothing about Telegram's backlog)."""
         bot = self.app.bot
         self.ledger.taken(data["update_id"] for data in fresh)
         for data in fresh:
@@ -321,7 +322,7 @@ class ConfirmingPoller:
                 self._done(update_id)
                 continue
             self._remember(update)
-            if not stored:
+            if not taken_over:
                 self._note_backlog(update)
             self._process(update)
 
