@@ -29,9 +29,6 @@ from db.repo.messages import newest_update_id
 
 _LOG = logging.getLogger(__name__)
 
-# Updates processed at once across different families (each family stays in order).
-MAX_CONCURRENT_UPDATES = 64
-
 BotApplication = Application[TranscribingBot, BotContext, Any, Any, BotData, Any]
 
 
@@ -64,7 +61,9 @@ def build_application(settings: Settings, services: Services | None = None) -> B
         # aiohttp, not httpx: far less CPU per request (see bot/aiohttp_request.py).
         request=AiohttpRequest(
             # Handlers and the broadcast sender share the pool: room for both at their peak.
-            connection_pool_size=MAX_CONCURRENT_UPDATES + settings.broadcast_max_in_flight + 8
+            connection_pool_size=settings.max_concurrent_updates
+            + settings.broadcast_max_in_flight
+            + 8
         ),
         get_updates_request=AiohttpRequest(connection_pool_size=2, read_timeout=30.0),
         outbound_sink=services.log_outbound,
@@ -73,7 +72,7 @@ def build_application(settings: Settings, services: Services | None = None) -> B
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Business-plan PDFs are rendered in this many worker processes (0: in a thread of the
     # bot's process). See bot/plan/pdf_renderer.py.
     pdf_processes: int = Field(default=1, ge=0, le=16)
+    # Updates processed at once across different families (each family stays in order): the
+    # cap on database work and requests in flight (bot/update_processor.py).
+    max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
 
     @field_validator("bot_token")
     @classmethod

@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.retries import interactive
+
+
+class _Slot:
+    """One update's place among those processed at once."""
+
+    def __init__(self, slots: asyncio.BoundedSemaphore) -> None:
+        self._slots = slots
+        self.held = False
+
+    async def take(self) -> None:
+        await self._slots.acquire()
+        self.held = True  # only once acquired: a cancelled wait holds nothing to give back
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self._slots.release()
+
+
+# The slot of the update this task is processing (None outside PerChatUpdateProcessor).
+_current_slot: ContextVar[_Slot | None] = ContextVar("update_slot", default=None)
+
+
+@asynccontextmanager
+async def slot_released() -> AsyncIterator[None]:
+    """Lend this update's slot to other families while it waits for work that has its own
+    queue (a Submit waiting for its PDF from the worker), and take a slot again after.
+
+    The family's own lock stays held, so its updates keep their order. Without this, a wave of
+    Submits waiting for PDFs held every slot and stopped all the other families for seconds.
+    """
+    slot = _current_slot.get()
+    if slot is None or not slot.held:
+        yield
+        return
+    slot.give_back()
+    try:
+        yield
+    finally:
+        await slot.take()
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -47,9 +89,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
-            async with lock, self._slots:
-                interactive.set(True)  # replies to this update retry on transient errors
-                await coroutine
+            async with lock:
+                slot = _Slot(self._slots)
+                await slot.take()
+                # PTB awaits the handlers in this very task, so they see this slot.
+                _current_slot.set(slot)
+                try:
+                    interactive.set(True)  # replies to this update retry on transient errors
+                    await coroutine
+                finally:
+                    slot.give_back()
         finally:
             self._waiters[key] -= 1
             if self._waiters[key] == 0:  # forget idle chats so memory stays flat

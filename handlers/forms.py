@@ -33,6 +33,7 @@ from bot.context import BotContext
 from bot.forms import engine
 from bot.forms.engine import REVIEW, FormState
 from bot.forms.model import is_digits
+from bot.update_processor import slot_released
 from db.models.forms import FormRun, RunStatus
 from db.repo.forms import active_run, create_run, get_run, open_run, pause_others
 from handlers.forms_registry import Reply, flow_of
@@ -233,7 +234,9 @@ async def press_form_button(update: Update, context: BotContext) -> None:
 
 async def _prepare(context: BotContext, user_id: int, run_id: int) -> object:
     """A Submit press: the flow's slow work (the plan's PDF) before the unit of work, so that
-    it does not hold the database meanwhile (SQLite has one connection for everybody)."""
+    it does not hold the database meanwhile (SQLite has one connection for everybody). While
+    it waits, its slot of the update limit serves other families (a wave of Submits queued
+    for the PDF worker held every slot and stopped the bot)."""
     async with context.services.sessions() as session:  # one read; nothing locked afterwards
         run = await get_run(session, run_id)
     flow = flow_of(run.form_id) if run is not None else None
@@ -244,7 +247,8 @@ async def _prepare(context: BotContext, user_id: int, run_id: int) -> object:
     state = state_of(run)
     if state.current != REVIEW:
         return None
-    return await flow.prepare(context, result_of(flow.form, run, state))
+    async with slot_released():
+        return await flow.prepare(context, result_of(flow.form, run, state))
 
 
 async def _deliver(update: Update, context: BotContext, outcome: Outcome) -> None:
