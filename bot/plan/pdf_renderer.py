@@ -33,6 +33,8 @@ from bot.plan.questions import PLAN_FORM_ID, build_plan_form
 
 _LOG = logging.getLogger(__name__)
 
+WORKER_NICENESS = 10  # added to the bot's own: the scheduler favours the bot over its workers
+
 
 @functools.cache
 def _i18n() -> I18n:
@@ -47,6 +49,9 @@ def _plan_form(grant_amount: int) -> Form:
 def warm_up(grant_amount: int) -> None:
     """In the worker: load the catalogs, the form and fpdf once, before the first family."""
     _exit_with_parent()
+    # Replies come first: when a wave of Submits keeps the worker busy, the bot's own process
+    # must not lose its core to it (every other family would wait). A plan waits a little more.
+    os.nice(WORKER_NICENESS)
     # fpdf imports numpy when it is installed (matplotlib brings it) for raster images only;
     # a plan has none. Without it the worker needs about 12 MB less.
     sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
