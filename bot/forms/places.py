@@ -6,6 +6,7 @@ Stored values: the region's ISO code ("KG-C"); the district's Kyrgyz name from d
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.forms.model import Answers, Choice, Kind, Question
@@ -22,6 +23,13 @@ def district_choices(answers: Answers) -> tuple[Choice, ...]:
     region = answers.get("region")
     if not isinstance(region, str):
         return ()
+    return _districts_of(region)
+
+
+# Asked at every step of a form (is the district question relevant, which buttons): built once
+# per region. Bounded, as the key is an answer (only valid region codes get this far).
+@functools.lru_cache(maxsize=32)
+def _districts_of(region: str) -> tuple[Choice, ...]:
     return tuple(
         Choice(d.name_ky, names={"ky": d.name_ky, "ru": d.name_ru}) for d in districts_of(region)
     )
