@@ -33,11 +33,10 @@ from bot.context import BotContext
 from bot.forms import engine
 from bot.forms.engine import REVIEW, FormState
 from bot.forms.model import is_digits
-from bot.update_processor import slot_released
 from db.models.forms import FormRun, RunStatus
 from db.repo.forms import active_run, create_run, get_run, open_run, pause_others
 from handlers.forms_registry import Reply, flow_of
-from handlers.forms_state import result_of, save_state, state_of
+from handlers.forms_state import save_state, state_of
 from handlers.forms_steps import (
     Outcome,
     back_from_review,
@@ -215,7 +214,6 @@ async def press_form_button(update: Update, context: BotContext) -> None:
         await query.answer(invalid)
         return
     run_id, action, args = int(parsed.parts[0]), parsed.parts[1], parsed.parts[2:]
-    prepared = await _prepare(context, user.id, run_id) if action == "ok" else None
     try:
         async with context.session() as session:
             run = await get_run(session, run_id)
@@ -224,31 +222,10 @@ async def press_form_button(update: Update, context: BotContext) -> None:
             if run is None or flow is None or not valid:
                 outcome = Outcome(toast=invalid)
             else:
-                outcome = await on_press(
-                    session, context, flow, run, action, tuple(args), prepared
-                )
+                outcome = await on_press(session, context, flow, run, action, tuple(args))
     except StaleDataError:
         outcome = await _after_race(update, context, user.id)
     await _deliver(update, context, outcome)
-
-
-async def _prepare(context: BotContext, user_id: int, run_id: int) -> object:
-    """A Submit press: the flow's slow work (the plan's PDF) before the unit of work, so that
-    it does not hold the database meanwhile (SQLite has one connection for everybody). While
-    it waits, its slot of the update limit serves other families (a wave of Submits queued
-    for the PDF worker held every slot and stopped the bot)."""
-    async with context.services.sessions() as session:  # one read; nothing locked afterwards
-        run = await get_run(session, run_id)
-    flow = flow_of(run.form_id) if run is not None else None
-    if run is None or flow is None or flow.prepare is None:
-        return None
-    if run.user_id != user_id or run.status is not RunStatus.ACTIVE:
-        return None
-    state = state_of(run)
-    if state.current != REVIEW:
-        return None
-    async with slot_released():
-        return await flow.prepare(context, result_of(flow.form, run, state))
 
 
 async def _deliver(update: Update, context: BotContext, outcome: Outcome) -> None:

@@ -40,8 +40,6 @@ class FormResult:
     answers: dict[str, Any]
     computed: dict[str, int | None]
     prefilled: frozenset[str]
-    # What the flow's `prepare` hook made before this unit of work (None: nothing, or no hook).
-    prepared: object = None
 
 
 @dataclass(slots=True)
@@ -60,10 +58,6 @@ class Completion:
 
 # Called inside the unit of work of the final answer (or Submit press).
 OnComplete = Callable[[AsyncSession, BotContext, FormResult], Awaitable[Completion]]
-# Called before the unit of work of a Submit press, holding no database connection: slow work
-# (rendering a PDF) whose result on_complete then finds in FormResult.prepared. on_complete
-# must check that it still fits (the answers may have changed meanwhile) and redo it if not.
-Prepare = Callable[[BotContext, FormResult], Awaitable[object]]
 # Called inside the unit of work of the confirmed /cancel.
 OnCancel = Callable[[AsyncSession, BotContext, FormResult], Awaitable[Completion]]
 # A check that needs the database, run on a well-formed answer before it is stored.
@@ -78,7 +72,6 @@ class FormFlow:
     on_complete: OnComplete
     on_cancel: OnCancel | None = None
     checks: Mapping[str, Check] = field(default_factory=dict)
-    prepare: Prepare | None = None
     # msgid of the /cancel confirmation; None: the runner's generic question.
     cancel_question: str | None = None
 

@@ -7,7 +7,7 @@ that handlers/forms.py sends once the unit of work has committed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,14 +85,13 @@ async def _complete(
     run: FormRun,
     state: FormState,
     before: list[Reply],
-    prepared: object = None,
 ) -> Outcome:
     missing = engine.missing_required(flow.form, state.answers)
     if missing:  # an edit made a required question relevant that has no answer yet
         moved = engine.goto(flow.form, state, missing[0].id)
         save_state(run, moved)
         return Outcome(before + step_replies(context.t, flow.form, moved, run.id))
-    result = replace(result_of(flow.form, run, state), prepared=prepared)
+    result = result_of(flow.form, run, state)
     completion: Completion = await flow.on_complete(session, context, result)
     if completion.accepted:
         save_state(run, engine.FormState(state.answers, DONE, state.prefilled))
@@ -198,9 +197,7 @@ async def on_press(
     run: FormRun,
     action: str,
     args: tuple[str, ...],
-    prepared: object = None,
 ) -> Outcome:
-    """`prepared`: what flow.prepare made for a Submit press (see press_form_button)."""
     form = flow.form
     t = context.t
     state = state_of(run)
@@ -236,7 +233,7 @@ async def on_press(
     if action == "rv" and on_review:
         return Outcome(review_replies(t, form, state, run.id), clear_buttons=True)
     if action == "ok" and on_review:
-        outcome = await _complete(session, context, flow, run, state, [], prepared)
+        outcome = await _complete(session, context, flow, run, state, [])
         outcome.clear_buttons = True
         return outcome
     if action == "x":

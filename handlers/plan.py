@@ -9,20 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
-from bot.casework.notify import notify_new_submission
 from bot.context import BotContext
-from bot.forms.model import Form, Problem
+from bot.forms.model import Problem
 from bot.i18n import N_
 from bot.plan.prefill import prefill_from_check
 from bot.plan.questions import PLAN_FORM_ID, build_plan_form
-from bot.plan.submission import (
-    PreparedPdf,
-    Refused,
-    duplicate_of,
-    prepare_pdf,
-    submit_plan,
-    withdraw_draft,
-)
+from bot.plan.submission import Refused, duplicate_of, submit_plan, withdraw_draft
 from bot.services import Services
 from db.base import utcnow
 from db.repo.applications import (
@@ -35,6 +27,7 @@ from db.repo.forms import open_run
 from handlers.forms import current_replies, open_form, send_replies, where_the_run_stands
 from handlers.forms_registry import Completion, FormFlow, FormResult, Reply
 from handlers.keyboards import main_menu
+from handlers.plan_pdf import PlanToPrint, finish_submission
 
 _LOG = logging.getLogger(__name__)
 
@@ -46,23 +39,11 @@ def plan_flow(services: Services) -> FormFlow:
     async def on_complete(
         session: AsyncSession, context: BotContext, result: FormResult
     ) -> Completion:
-        return await _submit(session, context, form, result)
-
-    async def prepare(context: BotContext, result: FormResult) -> object:
-        return await prepare_pdf(
-            application_id=result.subject_id,
-            form=form,
-            answers=result.answers,
-            prefilled=result.prefilled,
-            t=context.t,
-            now=utcnow(),
-            printer=context.services.pdf,
-        )
+        return await _submit(session, context, result)
 
     return FormFlow(
         form=form,
         on_complete=on_complete,
-        prepare=prepare,
         on_cancel=_withdraw,
         checks={"pin": _pin_not_taken},
         cancel_question=N_(
@@ -87,22 +68,17 @@ async def _pin_not_taken(
     )
 
 
-async def _submit(
-    session: AsyncSession, context: BotContext, form: Form, result: FormResult
-) -> Completion:
+async def _submit(session: AsyncSession, context: BotContext, result: FormResult) -> Completion:
     t = context.t
+    now = utcnow()
     outcome = await submit_plan(
         session,
         application_id=result.subject_id,
         user_id=result.user_id,
-        form=form,
         answers=result.answers,
         computed=result.computed,
-        prefilled=result.prefilled,
         t=t,
-        now=utcnow(),
-        printer=context.services.pdf,
-        prepared=result.prepared if isinstance(result.prepared, PreparedPdf) else None,
+        now=now,
     )
     if isinstance(outcome, Refused):
         if outcome.reason == "duplicate_pin":
@@ -115,27 +91,25 @@ async def _submit(
         return Completion(
             [Reply(t.gettext("This draft was already submitted or withdrawn."), main_menu(t))]
         )
-    application_id = outcome.application.id
-    ref, pdf = outcome.ref, outcome.pdf
+    ref = outcome.ref
     context.services.note_case(result.user_id)  # caseworkers may write to the family now
-    chat_id = result.user_id  # private chat
+    plan = PlanToPrint(
+        outcome.application.id,
+        result.user_id,
+        ref,
+        t.language,
+        now,
+        result.answers,
+        result.prefilled,
+    )
     text = t.gettext(
         "Your application is submitted. Its number is {ref}.\n\n"
         "Status: submitted. A social worker of your district will review it and write to you "
         "here. The business plan is in the PDF below: keep it and bring it to the aiyl okmotu."
     ).format(ref=ref)
 
-    async def after() -> None:
-        await context.bot.send_document(
-            chat_id,
-            pdf,
-            filename=f"{ref}.pdf",
-            caption=t.gettext("Business plan, application {ref}").format(ref=ref),
-        )
-        try:
-            await notify_new_submission(context.bot, context.services, application_id)
-        except Exception:  # the family's submission stands even if a notification fails
-            _LOG.exception("notifying caseworkers about application %s failed", application_id)
+    async def after() -> None:  # once the confirmation is sent
+        await finish_submission(context, plan)
 
     return Completion([Reply(text, main_menu(t))], after=after)
 

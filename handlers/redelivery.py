@@ -14,6 +14,8 @@ update: that update's own reply shows where it stands, and a family that had rec
 question from the process that died (its log row not written yet) and already answered it
 would, seeing it again, answer twice, the second answer landing on the next question. Telegram
 returns at most 100 updates per poll, so the decision waits until the backlog has been seen.
+Whatever the family did since, a submitted application whose PDF the dead process never
+stored gets it then (handlers/plan_pdf.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from db.repo.messages import answered_after, redelivery_of
 from handlers.eligibility import unseen_verdict
 from handlers.forms import current_replies, send_replies
 from handlers.forms_registry import Reply
+from handlers.plan_pdf import finish_unfinished
 
 _LOG = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ async def resend_if_still_waiting(
         return
     app = context.application
     await backlog_fetched(app, BACKLOG_WAIT)
+    # Whatever the family did since: a submission whose PDF was never stored gets it now.
+    await finish_unfinished(context, user.id)
     if newer_update_seen(app, chat_id, update.update_id):
         return
     async with context.services.transaction() as session:

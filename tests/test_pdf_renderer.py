@@ -1,5 +1,5 @@
-"""Business-plan PDFs rendered in a worker process, prepared before the submission's unit of
-work, and the fallbacks when either cannot be used."""
+"""Business-plan PDFs rendered in a worker process (or a thread when it cannot be used), and
+stored beside the submitted application once."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.forms.model import Form
 from bot.i18n import I18n
 from bot.plan import pdf_renderer
 from bot.plan.pdf_renderer import PdfRenderer
-from bot.plan.submission import PDF_KIND, PreparedPdf, Submitted, prepare_pdf, submit_plan
+from bot.plan.submission import PDF_KIND, Submitted, store_plan_pdf, submit_plan
 from db.models import Document, User
 from db.repo.applications import create_draft, get_application
 from db.repo.cases import plan_pdf
@@ -86,18 +86,6 @@ async def test_without_workers_or_for_another_form_it_renders_in_a_thread() -> N
         assert "SC-2026-000011" in pdf_text(data)
 
 
-def test_a_prepared_pdf_fits_only_the_same_plan() -> None:
-    answers = full_answers()
-    prepared = PreparedPdf(5, answers, "ky", frozenset({"region"}), WHEN, b"%PDF")
-    assert prepared.fits(5, dict(answers), "ky", frozenset({"region"}))
-    assert not prepared.fits(6, answers, "ky", frozenset({"region"}))
-    assert not prepared.fits(5, answers, "ru", frozenset({"region"}))
-    assert not prepared.fits(5, answers, "ky", frozenset())
-    assert not prepared.fits(
-        5, {**answers, "full_name": "Башка Адам"}, "ky", frozenset({"region"})
-    )
-
-
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     async with migrated_sessions(database_url) as factory:
@@ -106,28 +94,7 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
         yield factory
 
 
-async def _prepared(answers: dict[str, Any], now: datetime) -> PreparedPdf:
-    """What the Submit press renders before its unit of work (the draft is the database's
-    first application: id 1)."""
-    prepared = await prepare_pdf(
-        application_id=1,
-        form=FORM,
-        answers=answers,
-        prefilled=frozenset(),
-        t=T,
-        now=now,
-        printer=PdfRenderer(1, 150_000),
-    )
-    assert prepared is not None
-    return prepared
-
-
-async def _submit(
-    factory: async_sessionmaker[AsyncSession],
-    answers: dict[str, Any],
-    prepared: PreparedPdf | None,
-    now: datetime,
-) -> tuple[Submitted, Document]:
+async def _submitted(factory: async_sessionmaker[AsyncSession]) -> Submitted:
     async with factory() as session, session.begin():
         draft = await create_draft(session, 77, "ky")
     async with factory() as session, session.begin():
@@ -135,47 +102,55 @@ async def _submit(
             session,
             application_id=draft.id,
             user_id=77,
-            form=FORM,
-            answers=answers,
+            answers=full_answers(),
             computed={},
-            prefilled=frozenset(),
             t=T,
-            now=now,
-            printer=PdfRenderer(1, 150_000),
-            prepared=prepared,
+            now=WHEN,
         )
     assert isinstance(outcome, Submitted)
-    async with factory() as session:
-        stored = await plan_pdf(session, draft.id)
-        application = await get_application(session, draft.id)
-    assert stored is not None and stored.kind == PDF_KIND and application is not None
-    assert application.submitted_at is not None
-    return outcome, stored
+    return outcome
 
 
-async def test_submission_stores_the_prepared_pdf_with_its_time(
+async def test_the_submission_commits_without_waiting_for_its_pdf(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    answers = full_answers()
-    pressed = WHEN
-    prepared = await _prepared(answers, pressed)
-    outcome, stored = await _submit(sessions, answers, prepared, pressed + timedelta(seconds=2))
-    assert stored.content == prepared.pdf
-    assert outcome.application.submitted_at == pressed  # the time printed on the PDF
+    outcome = await _submitted(sessions)
+    async with sessions() as session:
+        application = await get_application(session, outcome.application.id)
+        assert application is not None and application.submitted_at == WHEN
+        assert application.ref == outcome.ref
+        assert await plan_pdf(session, application.id) is None  # made after the confirmation
 
 
-async def test_a_plan_changed_after_the_pdf_was_prepared_is_rendered_again(
+async def test_the_pdf_is_stored_once_and_learns_its_telegram_id(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    answers = full_answers()
-    prepared = await _prepared(answers, WHEN)
-    changed = {**answers, "full_name": "Асанова Айпери"}
-    later = WHEN + timedelta(seconds=2)
-    outcome, stored = await _submit(sessions, changed, prepared, later)
-    assert stored.content is not None and stored.content != prepared.pdf
-    text = pdf_text(stored.content)
-    assert "Асанова Айпери" in text and "Өмүрбекова" not in text
-    assert outcome.application.submitted_at == later
+    outcome = await _submitted(sessions)
+    data = await PdfRenderer(1, 150_000).render(
+        T, FORM, full_answers(), ref=outcome.ref, submitted_at=WHEN, prefilled=frozenset()
+    )
+    async with sessions() as session, session.begin():
+        application = await get_application(session, outcome.application.id)
+        assert application is not None
+        await store_plan_pdf(session, application, data, None)  # the send had failed
+    async with sessions() as session, session.begin():
+        application = await get_application(session, outcome.application.id)
+        assert application is not None
+        # Made again after a restart, and sent this time: one row, now with the file id.
+        await store_plan_pdf(session, application, b"%PDF-again", "file-42")
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Document).where(
+                    Document.application_id == outcome.application.id,
+                    Document.kind == PDF_KIND,
+                )
+            )
+        ).all()
+    assert len(rows) == 1
+    assert rows[0].content == data and rows[0].telegram_file_id == "file-42"
+    assert rows[0].file_name == f"{outcome.ref}.pdf" and rows[0].size == len(data)
+    assert outcome.ref in pdf_text(data)
 
 
 BOT_THAT_DIES = """

@@ -16,18 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.identity import mask_pin
-from bot.forms.model import Form
 from bot.i18n import BISHKEK, Translator
 from bot.lifecycle import check_transition
-from bot.plan.pdf_renderer import PdfRenderer
 from db.enums import Role, Status
-from db.models import Application
+from db.models import Application, Document
 from db.repo.applications import (
     add_document,
     get_application,
     open_application_with_pin,
     record_status_change,
 )
+from db.repo.cases import plan_pdf
 
 _LOG = logging.getLogger(__name__)
 
@@ -49,59 +48,12 @@ def reference(application_id: int, when: datetime) -> str:
 class Submitted:
     application: Application
     ref: str
-    pdf: bytes
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     reason: str  # "duplicate_pin" | "not_a_draft"
     other_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedPdf:
-    """A plan's PDF rendered before the submission's unit of work (handlers/forms.py _prepare):
-    rendering inside it held the database for as long as the PDF took."""
-
-    application_id: int
-    answers: Mapping[str, Any]  # what it shows
-    language: str
-    prefilled: frozenset[str]
-    submitted_at: datetime  # the time printed on it, and then the submission's
-    pdf: bytes
-
-    def fits(
-        self,
-        application_id: int,
-        answers: Mapping[str, Any],
-        language: str,
-        prefilled: frozenset[str],
-    ) -> bool:
-        """Still the plan being submitted (another update may have changed an answer)."""
-        return (
-            self.application_id == application_id
-            and self.language == language
-            and self.prefilled == prefilled
-            and dict(self.answers) == dict(answers)
-        )
-
-
-async def prepare_pdf(
-    *,
-    application_id: int | None,
-    form: Form,
-    answers: Mapping[str, Any],
-    prefilled: frozenset[str],
-    t: Translator,
-    now: datetime,
-    printer: PdfRenderer,
-) -> PreparedPdf | None:
-    """The PDF submit_plan would render at `now`, made before its unit of work."""
-    if application_id is None:
-        return None
-    ref = reference(application_id, now)
-    pdf = await printer.render(t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled)
-    return PreparedPdf(application_id, dict(answers), t.language, prefilled, now, pdf)
 
 
 async def duplicate_of(
@@ -116,18 +68,15 @@ async def submit_plan(
     *,
     application_id: int | None,
     user_id: int,
-    form: Form,
     answers: Mapping[str, Any],
     computed: Mapping[str, Any],
-    prefilled: frozenset[str],
     t: Translator,
     now: datetime,
-    printer: PdfRenderer,
-    prepared: PreparedPdf | None = None,
 ) -> Submitted | Refused:
-    """DRAFT -> SUBMITTED with its reference, audit row, documents and PDF; or why not.
+    """DRAFT -> SUBMITTED with its reference, audit row and documents; or why not.
 
-    A `prepared` PDF that still fits is used as it is, with its time as the submission's."""
+    The plan's PDF is not made here: the family is told at once that the application went in,
+    and the PDF follows (store_plan_pdf), rendered outside this unit of work."""
     application = (
         await get_application(session, application_id) if application_id is not None else None
     )
@@ -141,12 +90,6 @@ async def submit_plan(
         _LOG.info("submission refused: PIN %s already open as %s", mask_pin(pin), other.ref)
         return Refused("duplicate_pin", other.ref)
     check_transition(Status.DRAFT, Status.SUBMITTED, Role.APPLICANT)
-    if prepared is not None and not prepared.fits(
-        application.id, answers, t.language, prefilled
-    ):
-        prepared = None
-    if prepared is not None:
-        now = prepared.submitted_at
     ref = reference(application.id, now)
     try:
         async with session.begin_nested():
@@ -176,23 +119,31 @@ async def submit_plan(
                 mime_type=upload.get("mime_type"),
                 size=upload.get("size"),
             )
-    if prepared is not None:
-        pdf = prepared.pdf
-    else:
-        pdf = await printer.render(
-            t, form, answers, ref=ref, submitted_at=now, prefilled=prefilled
-        )
-    add_document(
+    _LOG.info("application %s submitted by user %s", ref, user_id)
+    return Submitted(application, ref)
+
+
+async def store_plan_pdf(
+    session: AsyncSession, application: Application, pdf: bytes, file_id: str | None
+) -> Document:
+    """The plan's PDF beside its application, once: a PDF made again after a restart (the
+    process died before storing it) is not stored twice. `file_id`: Telegram's id of the copy
+    sent to the family, so caseworkers get the same file without uploading it again."""
+    stored = await plan_pdf(session, application.id)
+    if stored is not None:
+        if stored.telegram_file_id is None and file_id is not None:
+            stored.telegram_file_id = file_id
+        return stored
+    return add_document(
         session,
         application.id,
         PDF_KIND,
-        file_name=f"{ref}.pdf",
+        telegram_file_id=file_id,
+        file_name=f"{application.ref}.pdf",
         mime_type="application/pdf",
         size=len(pdf),
         content=pdf,
     )
-    _LOG.info("application %s submitted by user %s", ref, user_id)
-    return Submitted(application, ref, pdf)
 
 
 async def withdraw_draft(

@@ -85,3 +85,20 @@ async def runs_of(session: AsyncSession, user_id: int) -> list[FormRun]:
         select(FormRun).where(FormRun.user_id == user_id).order_by(FormRun.id.desc())
     )
     return list(rows)
+
+
+async def completed_run_of_subject(
+    session: AsyncSession, user_id: int, form_id: str, subject_id: int
+) -> FormRun | None:
+    """The user's completed run of this form about this subject (a plan's application)."""
+    return await session.scalar(
+        select(FormRun)
+        .where(
+            FormRun.user_id == user_id,
+            FormRun.form_id == form_id,
+            FormRun.subject_id == subject_id,
+            FormRun.status == RunStatus.COMPLETED,
+        )
+        .order_by(FormRun.id.desc())
+        .limit(1)
+    )
