@@ -43,6 +43,15 @@ class BrokenRenderer(PdfRenderer):
         raise RuntimeError("the PDF could not be made")
 
 
+async def at_the_summary(harness: BotHarness, user_id: int, language: str) -> Family:
+    """A family whose whole plan is answered, at the summary with its Submit button."""
+    family = Family(harness, harness.user(user_id, language_code=language), language)
+    await family.start()
+    await family.apply()
+    await fill_plan(family)
+    return family
+
+
 async def plan_pdfs(harness: BotHarness, application_id: int) -> list[Document]:
     async with harness.db() as session:
         rows = await session.scalars(
@@ -56,10 +65,7 @@ async def plan_pdfs(harness: BotHarness, application_id: int) -> list[Document]:
 async def test_the_confirmation_does_not_wait_for_the_pdf(harness: BotHarness) -> None:
     renderer = GatedRenderer(harness.services.program.grant_amount)
     harness.services.pdf = renderer
-    family = Family(harness, harness.user(5201, language_code="ky"), "ky")
-    await family.start()
-    await family.apply()
-    await fill_plan(family)
+    family = await at_the_summary(harness, 5201, "ky")
     await family.user.press(family.label["submit"])
     done = await family.user.expect_one()
     assert "SC-" in done.text and "Арызыңыз берилди" in done.text
@@ -94,10 +100,7 @@ async def test_a_pdf_never_stored_is_made_when_the_press_comes_again(
 ) -> None:
     broken = BrokenRenderer(harness.services.program.grant_amount)
     harness.services.pdf = broken
-    family = Family(harness, harness.user(5202, language_code="ru"), "ru")
-    await family.start()
-    await family.apply()
-    await fill_plan(family)
+    family = await at_the_summary(harness, 5202, "ru")
     record = await family.user.press(family.label["submit"])
     done = await family.user.expect_one()
     assert "SC-" in done.text

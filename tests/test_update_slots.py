@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from telegram import Chat, Message, Update
 
-from bot.plan.pdf_renderer import PdfRenderer
 from bot.update_processor import PerChatUpdateProcessor, slot_released
 from tests.fakebot import FakeTelegramServer
 from tests.harness import BotHarness
-from tests.test_e2e_plan import Family, fill_plan, pdf_text
+from tests.test_e2e_plan import pdf_text
+from tests.test_e2e_plan_pdf import GatedRenderer, at_the_summary
 
 WHEN = datetime(2026, 3, 8, tzinfo=UTC)
 
@@ -127,21 +127,6 @@ async def test_cancelled_while_taking_its_slot_back_gives_back_nothing_twice() -
     assert seen.done == ["holder", "next"]
 
 
-class GatedRenderer(PdfRenderer):
-    """The real renderer (in a thread), started only once the test opens the gate: a PDF
-    worker busy with a wave of other families' plans."""
-
-    def __init__(self, grant_amount: int) -> None:
-        super().__init__(0, grant_amount)
-        self.gate = asyncio.Event()
-        self.waiting = 0
-
-    async def render(self, *args: Any, **kwargs: Any) -> bytes:
-        self.waiting += 1
-        await self.gate.wait()
-        return await super().render(*args, **kwargs)
-
-
 @pytest.fixture
 async def one_slot(server: FakeTelegramServer, database_url: str) -> AsyncIterator[BotHarness]:
     bot = BotHarness(server, database_url, max_concurrent_updates=1)
@@ -158,18 +143,15 @@ async def test_a_submit_waiting_for_its_pdf_does_not_stop_other_families(
     """One slot in all: the Submit waits for its PDF, and a newcomer is answered meanwhile."""
     renderer = GatedRenderer(one_slot.services.program.grant_amount)
     one_slot.services.pdf = renderer
-    family = Family(one_slot, one_slot.user(5101, language_code="ru"), "ru")
-    await family.start()
-    await family.apply()
-    await fill_plan(family)
+    family = await at_the_summary(one_slot, 5101, "ru")
     await family.user.press(family.label["submit"])
     done = await family.user.expect_one()  # the confirmation comes first, the PDF later
     assert "SC-" in done.text
     for _ in range(200):
-        if renderer.waiting:
+        if renderer.calls:
             break
         await asyncio.sleep(0.01)
-    assert renderer.waiting == 1
+    assert renderer.calls == 1
 
     newcomer = one_slot.user(5102, language_code="ky")
     await newcomer.send("/start")
